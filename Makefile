@@ -1,0 +1,37 @@
+# One entry point per job. `make test` and `make demo` work from a fresh checkout:
+# they build .venv from pyproject.toml first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: test demo bench lint format clean venv
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check syncer tests bench
+	$(BIN)/ruff format --check syncer tests bench
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format syncer tests bench
+	$(BIN)/ruff check --fix syncer tests bench
+
+test: lint
+	$(BIN)/pytest -q tests
+
+demo: $(STAMP)
+	$(BIN)/syncer demo
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache demo.duckdb*

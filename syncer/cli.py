@@ -1,0 +1,54 @@
+"""The `syncer` command: parses arguments, calls one library function, renders the result."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from syncer import demo
+
+
+def add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from syncer.sandbox.app import DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW
+    from syncer.sandbox.chaos import PROFILES
+
+    parser = commands.add_parser("sandbox", help="serve a faithful local stand-in of the Lead Provider API")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="port to listen on; 0 picks a free one")
+    parser.add_argument("--seed", type=int, default=1, help="the same seed always gives the same world")
+    parser.add_argument("--participants", type=int, default=200, help="participants per lead provider")
+    parser.add_argument("--providers", type=int, default=3, help="number of lead providers (1-7)")
+    parser.add_argument("--tokens-out", type=Path, help="write {provider name: bearer token} JSON here")
+    parser.add_argument("--chaos", choices=sorted(PROFILES), default="none", help="inject faults")
+    parser.add_argument("--chaos-slow", type=float, default=5.0, help="seconds a 'slow' chaos response waits")
+    parser.add_argument("--rate-limit", type=int, default=DEFAULT_RATE_LIMIT, help="requests per window and token")
+    parser.add_argument("--rate-window", type=int, default=DEFAULT_RATE_WINDOW, help="window length in seconds")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="syncer", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    add_sandbox(commands)
+    demo_parser = commands.add_parser("demo", help="run the main job end to end on an embedded sandbox")
+    demo_parser.add_argument("--participants", type=int, default=300, help="participants per lead provider")
+    demo_parser.add_argument("--seed", type=int, default=1, help="sandbox seed")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "sandbox":
+            from syncer.sandbox.run import run_sandbox
+
+            return run_sandbox(args)
+        if args.command == "demo":
+            return demo.run(participants=args.participants, seed=args.seed)
+    except KeyboardInterrupt:
+        return 130
+    except ValueError as exc:
+        print(f"syncer: error: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,285 @@
+"""POST /sandbox/tick: the service side of the world, advanced day by day and deterministically from the seed.
+
+Each simulated day runs the real nightly jobs (statements past their deadline become payable, partnership
+counts are refreshed) and then a day of activity, including every way the real API surprises a sync client:
+merges that re-point declarations without bumping them, removals that leave no tombstone, other providers'
+voids that drop out of scope, bumps with no visible change, and rows committed late.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from syncer.sandbox.generate import MILESTONE_MONTHS, add_months
+from syncer.sandbox.model import DEFERRAL_REASONS, WITHDRAWAL_REASONS, Declaration, IdChange, milestone_types
+from syncer.sandbox.world import World
+
+LATE_COMMIT = timedelta(minutes=20)  # how far before its visibility a late-committed row is stamped
+
+
+class Day:
+    def __init__(self, world: World, start: datetime, index: int) -> None:
+        self.world = world
+        self.rng = random.Random(f"{world.seed}:{start.date().isoformat()}:{world.ticks}")
+        self.start = start  # the clock before this day; every change today is stamped after it
+        self.end = start + timedelta(days=1)
+        self.today = self.end.date()
+        self.first = index == 0
+        self.done: Counter[str] = Counter()
+
+    def moment(self) -> datetime:
+        return self.start + timedelta(seconds=self.rng.randrange(1, 86400))
+
+    def sample(self, rows: list[Any], rate: float) -> list[Any]:
+        count = int(len(rows) * rate + self.rng.random())
+        return self.rng.sample(rows, min(count, len(rows)))
+
+    def run(self) -> None:
+        w = self.world
+        w.clock = self.end
+        populator = w.populator
+        populator.rng, populator.now, populator.today = self.rng, self.end, self.today
+        populator._bursts.clear()
+        self.mark_payable()
+        self.done["partnerships_recounted"] += len(w.recount_partnerships())
+        self.register()
+        self.declare()
+        self.void_before_payment()
+        self.void_after_payment()
+        self.withdraw_defer_resume()
+        self.pay()
+        self.merge()
+        self.remove_registered_in_error()
+        self.invisible_bumps()
+        if self.first:
+            self.commit_late()
+
+    def mark_payable(self) -> None:
+        midnight = datetime.combine(self.today, time(0), tzinfo=UTC)
+        due = {
+            s.id for s in self.world.statements.values() if s.status == "open" and s.cut_off_date < self.today
+        }
+        if not due:
+            return
+        for statement_id in due:
+            statement = self.world.statements[statement_id]
+            statement.status, statement.updated_at = "payable", midnight
+            self.done["statements_payable"] += 1
+        for d in self.world.declarations.values():
+            if (
+                d.payment_statement_id in due
+                and d.payment_status == "eligible"
+                and d.clawback_status == "no_clawback"
+            ):
+                d.payment_status, d.updated_at = "payable", midnight
+                self.done["declarations_payable"] += 1
+
+    def register(self) -> None:
+        """New registrations. Whatever they create is stamped today: the API only ever shows new rows as new."""
+        w = self.world
+        before = (len(w.teachers), len(w.periods), len(w.declarations), len(w.partnerships), len(w.transfers))
+        cohort = min(self.today.year if self.today.month >= 6 else self.today.year - 1, 2026)
+        per_day = max(1, w.populator.participants // 200)
+        for provider in w.providers.values():
+            for _ in range(self.rng.randrange(per_day + 1)):
+                w.populator.add_participant(provider, cohort, "mentor" if self.rng.random() < 0.25 else "ect")
+                self.done["participants_registered"] += 1
+        created: list[Any] = []
+        for rows, count in zip((w.teachers, w.periods, w.declarations, w.partnerships), before, strict=False):
+            created.extend(list(rows.values())[count:])
+        created.extend(w.transfers[before[4] :])
+        for row in created:
+            for name in ("created_at", "updated_at", "unfunded_mentor_updated_at"):
+                if hasattr(row, name) and getattr(row, name) <= self.start:
+                    setattr(row, name, self.moment())
+            if hasattr(row, "updated_at") and hasattr(row, "created_at"):
+                row.updated_at = max(row.updated_at, row.created_at)
+
+    def declare(self) -> None:
+        w = self.world
+        for period in list(w.periods.values()):
+            teacher = w.teachers[period.teacher_id]
+            if period.training_status != "active" or period.finished_on or not w.is_visible_teacher(teacher):
+                continue
+            made = {d.declaration_type for d in w.declarations_by_period.get(period.training_record_id, ())}
+            types = milestone_types(period.schedule_identifier, period.participant_type, period.cohort)
+            due = next((t for t in types if t not in made), None)
+            if due is None or add_months(period.started_on, MILESTONE_MONTHS[due]) > self.today:
+                continue
+            if self.rng.random() < 0.3:
+                continue  # providers declare a few days after the milestone, not on it
+            statements = w.populator.statements[(period.lead_provider_id, period.cohort)]
+            declaration = w.populator.declaration_for(period, due, self.today - timedelta(days=1), statements)
+            if declaration is None:
+                continue
+            declaration.created_at = declaration.updated_at = self.moment()
+            declaration.declaration_date = min(declaration.declaration_date, declaration.created_at)
+            w.add_declaration(declaration)
+            self.done["declarations_created"] += 1
+            if due == "completed":
+                period.finished_on = self.today + timedelta(days=30)
+
+    def live(self, *states: str) -> list[Declaration]:
+        return [d for d in self.world.declarations.values() if d.state in states]
+
+    def void_before_payment(self) -> None:
+        for d in self.sample(self.live("submitted", "eligible", "payable"), 0.002):
+            d.payment_status, d.updated_at = "voided", self.moment()
+            self.done["voided_before_payment"] += 1
+
+    def void_after_payment(self) -> None:
+        w = self.world
+        for d in self.sample(self.live("paid"), 0.0008):
+            statements = w.populator.statements[
+                (d.training_period.lead_provider_id, d.training_period.cohort)
+            ]
+            clawback = next(
+                (s for s in statements if s.cut_off_date >= self.today and s.status == "open"), None
+            )
+            if clawback is None:
+                continue
+            d.clawback_status, d.clawback_statement_id, d.updated_at = (
+                "awaiting_clawback",
+                clawback.id,
+                self.moment(),
+            )
+            self.done["voided_after_payment"] += 1
+
+    def withdraw_defer_resume(self) -> None:
+        w = self.world
+        active = [p for p in w.periods.values() if p.training_status == "active" and not p.finished_on]
+        for period in self.sample(active, 0.0015):
+            at = self.moment()
+            if self.rng.random() < 0.6:
+                period.withdrawal, period.finished_on = (self.rng.choice(WITHDRAWAL_REASONS), at), self.today
+                self.done["withdrawn"] += 1
+            else:
+                period.deferral = (self.rng.choice(DEFERRAL_REASONS), at)
+                self.done["deferred"] += 1
+            w.teachers[period.teacher_id].updated_at = at
+        deferred = [p for p in w.periods.values() if p.training_status == "deferred"]
+        for period in self.sample(deferred, 0.02):
+            period.deferral = None
+            w.teachers[period.teacher_id].updated_at = self.moment()
+            self.done["resumed"] += 1
+
+    def pay(self) -> None:
+        """Payment runs: a statement is authorised only if it has payable or awaiting-clawback declarations."""
+        w = self.world
+        due = {s.id for s in w.statements.values() if s.status == "payable" and s.payment_date <= self.today}
+        if not due:
+            return
+        payable: dict[str, list[Declaration]] = defaultdict(list)
+        clawbacks: dict[str, list[Declaration]] = defaultdict(list)
+        for d in w.declarations.values():
+            if d.clawback_status == "awaiting_clawback" and d.clawback_statement_id in due:
+                clawbacks[d.clawback_statement_id].append(d)
+            elif (
+                d.payment_status == "payable"
+                and d.clawback_status == "no_clawback"
+                and d.payment_statement_id in due
+            ):
+                payable[d.payment_statement_id].append(d)
+        at = max(datetime.combine(self.today, time(10), tzinfo=UTC), self.start + timedelta(seconds=1))
+        for statement_id in sorted(due):
+            if not payable[statement_id] and not clawbacks[statement_id]:
+                continue  # trap 14: nothing to pay, so it never becomes paid
+            for d in payable[statement_id]:
+                d.payment_status, d.updated_at = "paid", at
+            for d in clawbacks[statement_id]:
+                d.clawback_status, d.updated_at = "clawed_back", at
+            statement = w.statements[statement_id]
+            statement.status, statement.updated_at = "paid", at
+            self.done["statements_paid"] += 1
+            self.done["declarations_paid"] += len(payable[statement_id])
+            self.done["declarations_clawed_back"] += len(clawbacks[statement_id])
+
+    def merge(self) -> None:
+        """An admin merges a duplicate teacher into another; declarations follow without an updated_at bump."""
+        w = self.world
+        if self.rng.random() > 0.5:
+            return
+        w.changed()
+        provider = self.rng.choice(list(w.providers.values()))
+        candidates = w.participants(provider.id)
+        if len(candidates) < 4:
+            return
+        source, destination = self.rng.sample(candidates, 2)
+        at = self.moment()
+        for period in w.periods_by_teacher.pop(source.id, []):
+            period.teacher_id = destination.id
+            w.periods_by_teacher[destination.id].append(period)
+        destination.id_changes.extend(source.id_changes)
+        destination.id_changes.append(IdChange(source.id, destination.id, at))
+        source.id_changes = []
+        destination.updated_at = at
+        source.merged_into, source.full_name, source.trn = destination.id, "", None
+        for transfer in w.transfers:
+            if transfer.teacher_id == source.id:
+                transfer.teacher_id = destination.id
+        self.done["merged"] += 1
+        w.changed()
+
+    def remove_registered_in_error(self) -> None:
+        w = self.world
+        if self.rng.random() > 0.3:
+            return
+        undeclared = [
+            t
+            for t in w.teachers.values()
+            if w.is_visible_teacher(t)
+            and t.id in w.periods_by_teacher
+            and not any(
+                w.declarations_by_period.get(p.training_record_id) for p in w.periods_by_teacher[t.id]
+            )
+        ]
+        if undeclared:
+            self.rng.choice(undeclared).removed = True
+            self.done["removed_registered_in_error"] += 1
+
+    def invisible_bumps(self) -> None:
+        """Another provider's change touches the global teacher timestamp: a bump with nothing visible."""
+        w = self.world
+        visible = [t for t in w.teachers.values() if w.is_visible_teacher(t) and t.id in w.periods_by_teacher]
+        for teacher in self.sample(visible, 0.002):
+            teacher.updated_at = self.moment()
+            self.done["bumped_without_change"] += 1
+        for d in self.sample(self.live("submitted", "eligible", "payable", "paid"), 0.001):
+            others = [
+                p
+                for p in w.periods_by_teacher.get(d.training_period.teacher_id, ())
+                if p.lead_provider_id != d.training_period.lead_provider_id
+            ]
+            if others and d.state != "paid":
+                d.payment_status, d.updated_at = "voided", self.moment()
+                self.done["voided_by_other_provider"] += 1
+
+    def commit_late(self) -> None:
+        """Rows stamped before the previous clock that only become visible now (a long transaction)."""
+        for d in self.sample(self.live("submitted", "eligible"), 0.01)[:5]:
+            d.updated_at = self.start - timedelta(
+                seconds=self.rng.randrange(1, int(LATE_COMMIT.total_seconds()))
+            )
+            d.evidence_held = d.evidence_held or "other"
+            self.done["committed_late"] += 1
+
+
+def advance(world: World, days: int) -> dict[str, Any]:
+    before = world.clock
+    done: Counter[str] = Counter()
+    for index in range(days):
+        day = Day(world, world.clock, index)
+        day.run()
+        done.update(day.done)
+        world.changed()
+    world.ticks += 1
+    world.changed()
+    return {
+        "clock_before": before.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "clock": world.clock.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "days": days,
+        "activity": dict(sorted(done.items())),
+    }

@@ -1,0 +1,226 @@
+"""The sandbox's HTTP surface: the RECT v3 Lead Provider API under /api/v3, the hidden service side under
+/sandbox. Status codes, bodies and content types follow api-facts §1.4 and §2."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Awaitable, Callable
+from email.utils import format_datetime
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from syncer.sandbox import activity, writes
+from syncer.sandbox.endpoints import BY_NAME, ENDPOINTS, Endpoint, Scoped, filtered, school_cohort
+from syncer.sandbox.model import LeadProvider
+from syncer.sandbox.query import BadRequest, nested, parse_page, parse_sort, window
+from syncer.sandbox.world import World
+
+JSON = "application/json; charset=utf-8"
+NOT_FOUND = {
+    "errors": [{"title": "Resource not found", "detail": "Nothing could be found for the provided details"}]
+}
+UNAUTHORISED = {"error": "HTTP Token: Access denied"}
+DEFAULT_RATE_LIMIT = 1000
+DEFAULT_RATE_WINDOW = 300
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type=JSON)
+
+
+def bad_request(exc: BadRequest) -> Response:
+    return json_response({"errors": [{"title": exc.title, "detail": exc.detail}]}, 400)
+
+
+class RateLimiter:
+    """rack-attack's fixed window: the counter key is floor(now / window), so windows align to the epoch."""
+
+    def __init__(self, limit: int, window: int, clock: Callable[[], float] = time.time) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
+        self.counts: dict[tuple[str, int], int] = {}
+
+    def allow(self, key: str) -> bool:
+        slot = math.floor(self.clock() / self.window)
+        count = self.counts.get((key, slot), 0) + 1
+        if count == 1:
+            self.counts = {k: v for k, v in self.counts.items() if k[1] == slot}
+        self.counts[(key, slot)] = count
+        return count <= self.limit
+
+
+class SandboxMiddleware:
+    """Rate limit on /api paths (keyed by the raw Authorization header) and the simulated clock's Date."""
+
+    def __init__(self, app: ASGIApp, world: World, limiter: RateLimiter) -> None:
+        self.app, self.world, self.limiter = app, world, limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        auth = headers.get(b"authorization")
+        if (
+            scope["path"].startswith("/api/")
+            and auth is not None
+            and not self.limiter.allow(auth.decode("latin-1"))
+        ):
+            await Response(b"Retry later\n", 429, media_type="text/plain")(scope, receive, send)
+            return
+        date_header = format_datetime(self.world.clock, usegmt=True).encode()
+
+        async def send_with_date(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"date", date_header)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_date)
+
+
+def authenticated(world: World, request: Request) -> LeadProvider | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return world.provider_for_token(token.strip())
+
+
+Handler = Callable[[Request, World, LeadProvider], Awaitable[Response]]
+
+
+def api(world: World, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        provider = authenticated(world, request)
+        if provider is None:
+            return json_response(UNAUTHORISED, 401)
+        try:
+            with world.lock:
+                return await handler(request, world, provider)
+        except BadRequest as exc:
+            return bad_request(exc)
+
+    return endpoint
+
+
+def scoped(request: Request, world: World, provider: LeadProvider, endpoint: Endpoint) -> Scoped:
+    params = request.query_params.multi_items()
+    filters = nested(params, "filter")
+    cohort = school_cohort(filters) if endpoint.cohort_required else None
+    return Scoped(world, provider.id, filters, cohort)
+
+
+def list_handler(endpoint: Endpoint) -> Handler:
+    async def handle(request: Request, world: World, provider: LeadProvider) -> Response:
+        query = scoped(request, world, provider, endpoint)
+        page = parse_page(request.query_params.multi_items())
+        rows = filtered(endpoint, query)
+        order = endpoint.order
+        if endpoint.sort_columns is not None:
+            sort = parse_sort(
+                request.query_params.get("sort"), {k: f(query) for k, f in endpoint.sort_columns.items()}
+            )
+            if sort:
+                rows = list(rows)
+                for key, descending in reversed(sort):
+                    rows.sort(key=key, reverse=descending)
+                keys = [key for key, _ in sort]
+                order = lambda r: tuple(k(r) for k in keys)  # noqa: E731
+        items = [endpoint.serialize(query, r) for r in window(rows, order, endpoint.ident, page)]
+        return json_response({"data": items})
+
+    return handle
+
+
+def show_handler(endpoint: Endpoint) -> Handler:
+    async def handle(request: Request, world: World, provider: LeadProvider) -> Response:
+        query = scoped(request, world, provider, endpoint)
+        wanted = request.path_params["id"]
+        for row in endpoint.scope(query):
+            if endpoint.ident(row) == wanted:
+                return json_response({"data": endpoint.serialize(query, row)})
+        return json_response(NOT_FOUND, 404)
+
+    return handle
+
+
+async def participant_transfers(request: Request, world: World, provider: LeadProvider) -> Response:
+    return await show_handler(BY_NAME["participants/transfers"])(request, world, provider)
+
+
+def truth(world: World) -> Callable[[Request], Awaitable[Response]]:
+    """Everything one provider can see, each item exactly as the list endpoint serves it (for tests)."""
+
+    async def handle(request: Request) -> Response:
+        provider = authenticated(world, request)
+        if provider is None:
+            return json_response(UNAUTHORISED, 401)
+        with world.lock:
+            result: dict[str, Any] = {}
+            for endpoint in ENDPOINTS:
+                cohorts = sorted(world.school_cohorts()) if endpoint.cohort_required else [None]
+                items = []
+                for cohort in cohorts:
+                    query = Scoped(world, provider.id, {}, cohort)
+                    items.extend(endpoint.serialize(query, r) for r in endpoint.scope(query))
+                result[endpoint.name] = items
+            result["_meta"] = {"provider": provider.name, "clock": world.clock.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        return json_response(result)
+
+    return handle
+
+
+def tick(world: World) -> Callable[[Request], Awaitable[Response]]:
+    async def handle(request: Request) -> Response:
+        try:
+            body = orjson.loads(await request.body() or b"{}")
+            days = body.get("days", 1) if isinstance(body, dict) else None
+            if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 3660:
+                raise ValueError
+        except (orjson.JSONDecodeError, ValueError):
+            return json_response({"error": 'Body must be JSON like {"days": n} with 0 <= n <= 3660'}, 400)
+        with world.lock:
+            summary = activity.advance(world, days)
+        return json_response(summary)
+
+    return handle
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    if "json" in request.headers.get("accept", "") or request.url.path.endswith(".json"):
+        return json_response({"error": "Resource not found"}, 404)
+    html = "<html><body><h1>Page not found</h1></body></html>"
+    return Response(html, 404, media_type="text/html; charset=utf-8")
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    return json_response({"error": "Internal server error"}, 500)
+
+
+def create_app(
+    world: World, rate_limit: int = DEFAULT_RATE_LIMIT, rate_window: int = DEFAULT_RATE_WINDOW
+) -> ASGIApp:
+    routes = [Route(f"/api/v3{e.path}", api(world, list_handler(e))) for e in ENDPOINTS]
+    routes.append(Route("/api/v3/participants/{id}/transfers", api(world, participant_transfers)))
+    routes += [Route(f"/api/v3{e.path}/{{id}}", api(world, show_handler(e))) for e in ENDPOINTS]
+    routes += [
+        Route(f"/api/v3{path}", api(world, handler), methods=[method])
+        for path, method, handler in writes.ROUTES
+    ]
+    routes += [
+        Route("/sandbox/truth", truth(world)),
+        Route("/sandbox/tick", tick(world), methods=["POST"]),
+    ]
+    handlers: dict[Any, Callable[[Request, Exception], Any]] = {
+        404: not_found,
+        405: not_found,
+        500: server_error,
+    }
+    app = Starlette(routes=routes, exception_handlers=handlers)
+    return SandboxMiddleware(app, world, RateLimiter(rate_limit, rate_window))

@@ -1,0 +1,223 @@
+"""The GET endpoints of the Lead Provider API (RECT v3) as one table: scope, default order, filters, sort
+columns and serializer per endpoint. The request handlers in app.py loop over this table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from syncer.sandbox import serialize
+from syncer.sandbox.query import BadRequest, csv_values, is_uuid, is_year, parse_updated_since
+from syncer.sandbox.world import World
+
+Record = Any
+Filters = dict[str, str]
+TRAINING_STATUSES = ("active", "deferred", "withdrawn")
+
+
+@dataclass(frozen=True)
+class Scoped:
+    """What one request works on: the provider, its filters, and the cohort for per-cohort endpoints."""
+
+    world: World
+    provider_id: str
+    filters: Filters
+    cohort: int | None = None
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str  # the key in /sandbox/truth
+    path: str  # under /api/v3
+    scope: Callable[[Scoped], list[Record]]
+    serialize: Callable[[Scoped, Record], dict[str, Any]]
+    order: Callable[[Record], Any]
+    updated_at: Callable[[Scoped, Record], datetime] | None
+    ident: Callable[[Record], str] = lambda r: str(r.id)
+    filters: dict[str, Callable[[Scoped, str, list[Record]], list[Record]]] = field(default_factory=dict)
+    sort_columns: dict[str, Callable[[Scoped], Callable[[Record], Any]]] | None = None
+    cohort_required: bool = False
+
+
+def by_values(extract: Callable[[Scoped, Record], set[str]], valid: Callable[[str], bool]) -> Any:
+    def apply(query: Scoped, raw: str, rows: list[Record]) -> list[Record]:
+        wanted = csv_values(raw, valid)
+        if wanted is None:
+            return rows
+        return [r for r in rows if extract(query, r) & wanted]
+
+    return apply
+
+
+def participant_cohorts(query: Scoped, teacher: Record) -> set[str]:
+    return {str(p.cohort) for p in query.world.provider_periods(teacher.id, query.provider_id)}
+
+
+def training_status_filter(query: Scoped, raw: str, rows: list[Record]) -> list[Record]:
+    if not raw.strip():
+        return rows
+    if raw not in TRAINING_STATUSES:
+        return []  # RECT answers an empty 200 rather than an error (trap 11)
+    world = query.world
+    return [
+        t
+        for t in rows
+        if any(p.training_status == raw for p in world.latest_periods(t.id, query.provider_id))
+    ]
+
+
+def from_participant_filter(query: Scoped, raw: str, rows: list[Record]) -> list[Record]:
+    if not raw.strip():
+        return rows
+    return [t for t in rows if any(c.from_participant_id == raw for c in t.id_changes)]
+
+
+def urn_filter(query: Scoped, raw: str, rows: list[Record]) -> list[Record]:
+    return [s for s in rows if s.urn == raw] if raw.strip() else rows
+
+
+def any_value(value: str) -> bool:
+    return bool(value)
+
+
+def transfer_updated_at(query: Scoped, teacher: Record) -> datetime:
+    return max(t.updated_at for t in query.world.transfers_for(teacher.id, query.provider_id))
+
+
+def school_updated_at(query: Scoped, school: Record) -> datetime:
+    assert query.cohort is not None
+    return school.cohorts[query.cohort].updated_at
+
+
+def plain_sort(updated: Callable[[Scoped, Record], datetime]) -> dict[str, Callable[[Scoped], Any]]:
+    return {
+        "created_at": lambda q: lambda r: r.created_at,
+        "updated_at": lambda q: lambda r: updated(q, r),
+    }
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        name="participants",
+        path="/participants",
+        scope=lambda q: q.world.participants(q.provider_id),
+        serialize=lambda q, r: serialize.participant(q.world, r, q.provider_id),
+        order=lambda r: r.created_at,
+        updated_at=lambda q, r: r.updated_at,
+        filters={
+            "cohort": by_values(participant_cohorts, is_year),
+            "training_status": training_status_filter,
+            "from_participant_id": from_participant_filter,
+        },
+        sort_columns=plain_sort(lambda q, r: r.updated_at),
+    ),
+    Endpoint(
+        name="participant-declarations",
+        path="/participant-declarations",
+        scope=lambda q: q.world.declaration_scope(q.provider_id),
+        serialize=lambda q, r: serialize.declaration(q.world, r, q.provider_id),
+        order=lambda r: r.created_at,
+        updated_at=lambda q, r: r.updated_at,
+        filters={
+            "cohort": by_values(lambda q, d: {str(d.training_period.cohort)}, is_year),
+            "participant_id": by_values(lambda q, d: {d.training_period.teacher_id}, is_uuid),
+            "delivery_partner_id": by_values(lambda q, d: {d.delivery_partner_id}, is_uuid),
+        },
+    ),
+    Endpoint(
+        name="statements",
+        path="/statements",
+        scope=lambda q: q.world.statement_scope(q.provider_id),
+        serialize=lambda q, r: serialize.statement(q.world, r, q.provider_id),
+        order=lambda r: r.payment_date,
+        updated_at=lambda q, r: r.updated_at,
+        filters={"cohort": by_values(lambda q, s: {str(s.cohort)}, is_year)},
+    ),
+    Endpoint(
+        name="partnerships",
+        path="/partnerships",
+        scope=lambda q: q.world.partnership_scope(q.provider_id),
+        serialize=lambda q, r: serialize.partnership(q.world, r, q.provider_id),
+        order=lambda r: r.created_at,
+        updated_at=lambda q, r: r.updated_at,
+        filters={
+            "cohort": by_values(lambda q, p: {str(p.cohort)}, is_year),
+            "delivery_partner_id": by_values(lambda q, p: {p.delivery_partner_id}, any_value),
+        },
+        sort_columns=plain_sort(lambda q, r: r.updated_at),
+    ),
+    Endpoint(
+        name="delivery-partners",
+        path="/delivery-partners",
+        scope=lambda q: q.world.delivery_partner_scope(q.provider_id),
+        serialize=lambda q, r: serialize.delivery_partner(q.world, r, q.provider_id),
+        order=lambda r: r.created_at,
+        updated_at=None,  # updated_since is silently ignored here
+        filters={
+            "cohort": by_values(
+                lambda q, d: {str(c) for c in d.cohorts_by_provider.get(q.provider_id, [])}, is_year
+            )
+        },
+        sort_columns=plain_sort(lambda q, r: r.updated_at),
+    ),
+    Endpoint(
+        name="schools",
+        path="/schools",
+        scope=lambda q: q.world.school_scope(q.provider_id, q.cohort) if q.cohort is not None else [],
+        serialize=lambda q, r: serialize.school(q.world, r, q.provider_id, q.cohort or 0),
+        order=lambda r: r.created_at,
+        updated_at=school_updated_at,
+        filters={"urn": urn_filter},
+        sort_columns=plain_sort(school_updated_at),
+        cohort_required=True,
+    ),
+    Endpoint(
+        name="unfunded-mentors",
+        path="/unfunded-mentors",
+        scope=lambda q: q.world.unfunded_mentor_scope(q.provider_id),
+        serialize=lambda q, r: serialize.unfunded_mentor(q.world, r, q.provider_id),
+        order=lambda r: r.created_at,
+        updated_at=lambda q, r: r.unfunded_mentor_updated_at,
+        sort_columns=plain_sort(lambda q, r: r.unfunded_mentor_updated_at),
+    ),
+    Endpoint(
+        name="participants/transfers",
+        path="/participants/transfers",
+        scope=lambda q: q.world.transfer_scope(q.provider_id),
+        serialize=lambda q, r: serialize.participant_transfer(q.world, r, q.provider_id),
+        order=lambda r: r.created_at,
+        updated_at=transfer_updated_at,
+        # sort uses Teacher columns, so updated_at is the teacher's, not the transfer's (trap 2)
+        sort_columns=plain_sort(lambda q, r: r.updated_at),
+    ),
+)
+BY_NAME = {e.name: e for e in ENDPOINTS}
+
+
+def school_cohort(filters: Filters) -> int | None:
+    """`filter[cohort]` is mandatory on /schools; an unknown or invalid year gives an empty list."""
+    raw = filters.get("cohort")
+    if raw is None or not raw.strip():
+        raise BadRequest("The filter '#/cohort' must be included in your request", title="Bad parameter")
+    return int(raw) if is_year(raw.strip()) else None
+
+
+def filtered(endpoint: Endpoint, query: Scoped) -> list[Record]:
+    """The scoped, filtered rows in default order, cached per world version and filter set."""
+    since_raw = query.filters.get("updated_since")
+    since = parse_updated_since(since_raw) if since_raw and endpoint.updated_at is not None else None
+    relevant = tuple(sorted((k, v) for k, v in query.filters.items() if k in endpoint.filters))
+    key = ("filtered", endpoint.name, query.provider_id, query.cohort, since, relevant)
+
+    def build() -> list[Record]:
+        rows = endpoint.scope(query)
+        for name, value in relevant:
+            rows = endpoint.filters[name](query, value, rows)
+        if since is not None and endpoint.updated_at is not None:
+            updated = endpoint.updated_at
+            rows = [r for r in rows if updated(query, r) >= since]
+        return rows
+
+    return query.world.cached(key, build)

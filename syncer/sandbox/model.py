@@ -1,0 +1,244 @@
+"""The simulated service's internal records.
+
+These mirror the real service's tables closely enough that the API's derived values (participant_id of a
+declaration, `state`, participant_status, unfunded mentors, transfers) are computed the same way the real
+serializers compute them, so the traps a sync client must survive appear for the same reasons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+COHORTS = (2021, 2022, 2023, 2024, 2025, 2026)
+MENTOR_FUNDING_FROM = 2025  # mentors may only declare started and completed from this cohort on
+
+SCHEDULE_KINDS = ("standard", "extended", "reduced", "replacement")
+SCHEDULE_MONTHS = ("january", "april", "september")
+SCHEDULE_IDENTIFIERS = tuple(f"ecf-{k}-{m}" for k in SCHEDULE_KINDS for m in SCHEDULE_MONTHS)
+
+BASE_TYPES = ("started", "retained-1", "retained-2", "retained-3", "retained-4", "completed")
+EXTENDED_TYPES = ("extended-1", "extended-2", "extended-3")
+DECLARATION_TYPES = BASE_TYPES + EXTENDED_TYPES
+COURSES = {"ect": "ecf-induction", "mentor": "ecf-mentor"}
+
+WITHDRAWAL_REASONS = (
+    "left-teaching-profession",
+    "moved-school",
+    "mentor-no-longer-being-mentor",
+    "switched-to-school-led",
+    "changed-lead-provider",
+    "other",
+)
+DEFERRAL_REASONS = ("bereavement", "long-term-sickness", "parental-leave", "career-break", "other")
+EVIDENCE_HELD = (
+    "training-event-attended",
+    "self-study-material-completed",
+    "materials-engaged-with-offline",
+    "75-percent-engagement-met",
+    "75-percent-engagement-met-reduced-induction",
+    "one-term-induction",
+    "other",
+)
+OUTPUT_MONTHS = (1, 4, 8, 11)
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def month_name(month: int) -> str:
+    return MONTH_NAMES[month - 1]
+
+
+def milestone_types(schedule_identifier: str, participant_type: str, cohort: int) -> tuple[str, ...]:
+    if participant_type == "mentor" and cohort >= MENTOR_FUNDING_FROM:
+        return ("started", "completed")
+    if "-extended-" in schedule_identifier:
+        return BASE_TYPES + EXTENDED_TYPES
+    return BASE_TYPES
+
+
+@dataclass(slots=True)
+class LeadProvider:
+    id: str
+    name: str
+    token: str
+    cohorts: tuple[int, ...]
+
+
+@dataclass(slots=True)
+class IdChange:
+    from_participant_id: str
+    to_participant_id: str
+    changed_at: datetime
+
+
+@dataclass(slots=True)
+class Teacher:
+    id: str
+    full_name: str
+    trn: str | None
+    created_at: datetime
+    updated_at: datetime
+    unfunded_mentor_updated_at: datetime
+    id_changes: list[IdChange] = field(default_factory=list)
+    merged_into: str | None = None
+    removed: bool = False
+
+
+@dataclass(slots=True)
+class TrainingPeriod:
+    """One enrolment: a teacher's training with one provider in one role (the API's training_record_id)."""
+
+    training_record_id: str
+    teacher_id: str
+    lead_provider_id: str
+    participant_type: str
+    cohort: int
+    school_id: str
+    school_urn: str
+    email: str
+    mentor_id: str | None
+    delivery_partner_id: str
+    schedule_identifier: str
+    started_on: date
+    finished_on: date | None
+    created_at: datetime
+    eligible_for_funding: bool | None
+    pupil_premium_uplift: bool
+    sparsity_uplift: bool
+    overall_induction_start_date: date | None
+    induction_end_date: date | None
+    working_pattern: str | None
+    withdrawal: tuple[str, datetime] | None = None
+    deferral: tuple[str, datetime] | None = None
+    mentor_funding_end_date: date | None = None
+    mentor_ineligible_for_funding_reason: str | None = None
+    cohort_changed_after_payments_frozen: bool = False
+
+    @property
+    def training_status(self) -> str:
+        if self.withdrawal and (not self.deferral or self.withdrawal[1] >= self.deferral[1]):
+            return "withdrawn"
+        if self.deferral:
+            return "deferred"
+        return "active"
+
+    def participant_status(self, today: date) -> str:
+        if self.started_on > today:
+            return "joining"
+        if self.finished_on is not None:
+            return "leaving" if self.finished_on >= today else "left"
+        return "active"
+
+
+@dataclass(slots=True)
+class Statement:
+    id: str
+    lead_provider_id: str
+    cohort: int
+    month: int
+    year: int
+    cut_off_date: date
+    payment_date: date
+    created_at: datetime
+    updated_at: datetime
+    status: str = "open"  # open -> payable -> paid
+
+    @property
+    def paid(self) -> bool:
+        return self.status == "paid"
+
+
+@dataclass(slots=True)
+class Declaration:
+    id: str
+    training_period: TrainingPeriod
+    declaration_type: str
+    declaration_date: datetime
+    created_at: datetime
+    updated_at: datetime
+    delivery_partner_id: str
+    mentor_id: str | None
+    evidence_held: str | None
+    payment_status: str = "no_payment"  # no_payment, eligible, payable, paid, voided
+    clawback_status: str = "no_clawback"  # no_clawback, awaiting_clawback, clawed_back
+    payment_statement_id: str | None = None
+    clawback_statement_id: str | None = None
+
+    @property
+    def state(self) -> str:
+        internal = self.clawback_status if self.clawback_status != "no_clawback" else self.payment_status
+        return "submitted" if internal == "no_payment" else internal.replace("_", "-")
+
+    @property
+    def is_billable_or_changeable(self) -> bool:
+        return self.clawback_status == "no_clawback" and self.payment_status != "voided"
+
+
+@dataclass(slots=True)
+class SchoolCohort:
+    updated_at: datetime
+    induction_programme_choice: str
+    interested_provider_ids: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class School:
+    id: str
+    name: str
+    urn: str
+    created_at: datetime
+    induction_tutor_name: str
+    induction_tutor_email: str
+    cohorts: dict[int, SchoolCohort] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class DeliveryPartner:
+    id: str
+    name: str
+    created_at: datetime
+    updated_at: datetime
+    cohorts_by_provider: dict[str, list[int]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Partnership:
+    id: str
+    lead_provider_id: str
+    school_id: str
+    delivery_partner_id: str
+    cohort: int
+    created_at: datetime
+    updated_at: datetime
+    participants_currently_training: int = 0
+
+
+@dataclass(slots=True)
+class Transfer:
+    teacher_id: str
+    training_record_id: str
+    transfer_type: str
+    leaving_urn: str
+    leaving_provider_id: str
+    leaving_date: date
+    joining_urn: str | None
+    joining_provider_id: str | None
+    joining_date: date | None
+    created_at: datetime
+    updated_at: datetime
+
+    def status(self, today: date) -> str:
+        return "complete" if self.joining_date is not None and self.joining_date <= today else "incomplete"

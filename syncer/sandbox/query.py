@@ -1,0 +1,150 @@
+"""Query-string handling exactly as the real service does it: nested `filter[...]`/`page[...]` keys,
+countless pagination, inclusive second-precision `updated_since` that rejects `+hh:mm`, CSV filters whose
+invalid values are silently dropped, and ORDER BY with no tiebreaker."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+from urllib.parse import unquote_plus
+
+T = TypeVar("T")
+
+DEFAULT_PER_PAGE = 100
+MAX_PER_PAGE = 3000
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+ISO8601_RE = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})"
+    r"(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+)
+PAGE_DETAIL = "The '#/page[page]' and '#/page[per_page]' parameter values must be a valid positive number"
+
+
+class BadRequest(Exception):
+    def __init__(self, detail: str, title: str = "Bad request") -> None:
+        super().__init__(detail)
+        self.title = title
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    size: int
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+
+def nested(params: Sequence[tuple[str, str]], name: str) -> dict[str, str]:
+    """`filter[cohort]=2021` -> {"cohort": "2021"}; a bare `filter=x` is not a hash and is refused."""
+    found: dict[str, str] = {}
+    prefix = name + "["
+    for key, value in params:
+        if key == name:
+            if name == "filter":
+                raise BadRequest("Filter must be a hash")
+            raise BadRequest(PAGE_DETAIL)
+        if key.startswith(prefix) and key.endswith("]"):
+            found[key[len(prefix) : -1]] = value
+    return found
+
+
+def parse_page(params: Sequence[tuple[str, str]]) -> Page:
+    raw = nested(params, "page")
+    values = []
+    for key, default in (("page", 1), ("per_page", DEFAULT_PER_PAGE)):
+        text = raw.get(key)
+        if text is None:
+            values.append(default)
+        elif text.isascii() and text.isdigit() and int(text) > 0:
+            values.append(int(text))
+        else:
+            raise BadRequest(PAGE_DETAIL)
+    return Page(values[0], min(values[1], MAX_PER_PAGE))
+
+
+def parse_updated_since(raw: str) -> datetime:
+    """Decoded a second time (so `+` becomes a space and any `+hh:mm` offset fails), then ISO 8601."""
+    match = ISO8601_RE.match(unquote_plus(raw))
+    if not match:
+        raise BadRequest("The filter '#/updated_since' must be a valid ISO 8601 date")
+    year, month, mday, hour, minute, second, fraction, zone = match.groups()
+    try:
+        moment = datetime(
+            int(year), int(month), int(mday), int(hour or 0), int(minute or 0), int(second or 0)
+        )
+    except ValueError as exc:
+        raise BadRequest("The filter '#/updated_since' must be a valid ISO 8601 date") from exc
+    if fraction:
+        moment += timedelta(microseconds=int(fraction[:6].ljust(6, "0")))
+    offset = timedelta(0)
+    if zone and zone != "Z":
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        offset = sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return (moment - offset).replace(tzinfo=UTC)
+
+
+def csv_values(raw: str | None, valid: Callable[[str], bool]) -> set[str] | None:
+    """None means "no filter"; an empty set means "nothing matches" (every value was invalid)."""
+    if raw is None or not raw.strip():
+        return None
+    return {v.strip() for v in raw.split(",") if valid(v.strip())}
+
+
+def is_year(value: str) -> bool:
+    return value.isascii() and value.isdigit()
+
+
+def is_uuid(value: str) -> bool:
+    return bool(UUID_RE.match(value))
+
+
+def parse_sort(
+    raw: str | None, columns: Mapping[str, Callable[[Any], Any]]
+) -> list[tuple[Callable[[Any], Any], bool]]:
+    """`-created_at,updated_at` -> [(key, descending)]; unknown names (or a `+` decoded to a space) drop."""
+    if not raw:
+        return []
+    order = []
+    for part in raw.split(","):
+        descending = part.startswith("-")
+        name = part[1:] if part[:1] in "-+" and part[:1] else part
+        if name in columns:
+            order.append((columns[name], descending))
+    return order
+
+
+def window(rows: Sequence[T], key: Callable[[T], Any], ident: Callable[[T], str], page: Page) -> list[T]:
+    """One page of `rows` (already sorted by `key`) as a database with no tiebreaker returns it.
+
+    The real service pages with LIMIT/OFFSET over an ORDER BY on one column. Postgres then uses a bounded
+    top-N sort whose order among equal keys depends on the bound, so rows sharing a value that straddle a
+    page boundary can come back twice or not at all. Reproduced by ordering each tie group by a hash of
+    the row id and the bound."""
+    start, total = page.offset, len(rows)
+    if start >= total:
+        return []
+    end = min(start + page.size, total)
+    low, high = start, end
+    first, last = key(rows[start]), key(rows[end - 1])
+    while low > 0 and key(rows[low - 1]) == first:
+        low -= 1
+    while high < total and key(rows[high]) == last:
+        high += 1
+    bound = str(start + page.size).encode()
+    chunk: list[T] = []
+    run: list[T] = []
+    for row in rows[low:high]:
+        if run and key(row) != key(run[0]):
+            chunk.extend(sorted(run, key=lambda r: zlib.crc32(ident(r).encode() + bound)))
+            run = []
+        run.append(row)
+    chunk.extend(sorted(run, key=lambda r: zlib.crc32(ident(r).encode() + bound)))
+    return chunk[start - low : end - low]

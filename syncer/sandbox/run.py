@@ -1,0 +1,49 @@
+"""`syncer sandbox`: build the world, write the tokens, serve until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from syncer.sandbox.server import SandboxOptions, bind, serve_forever, url_of
+from syncer.sandbox.world import World
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    if args.participants < 1:
+        raise ValueError("--participants must be at least 1")
+    if args.rate_limit < 1 or args.rate_window < 1:
+        raise ValueError("--rate-limit and --rate-window must be positive")
+    started = time.perf_counter()
+    world = World(seed=args.seed, participants=args.participants, providers=args.providers)
+    tokens = {p.name: p.token for p in world.providers.values()}
+    if args.tokens_out:
+        args.tokens_out.write_text(json.dumps(tokens, indent=2) + "\n")
+    options = SandboxOptions(
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        participants=args.participants,
+        providers=args.providers,
+        chaos=args.chaos,
+        chaos_slow=args.chaos_slow,
+        rate_limit=args.rate_limit,
+        rate_window=args.rate_window,
+    )
+    sock = bind(args.host, args.port)
+    seconds = time.perf_counter() - started
+    print(
+        f"sandbox listening on {url_of(sock)} (seed {args.seed}, {len(world.teachers)} teachers, "
+        f"{len(world.declarations)} declarations, generated in {seconds:.1f}s, chaos {args.chaos})",
+        flush=True,
+    )
+    if not args.tokens_out:
+        print(json.dumps(tokens), flush=True)
+    try:
+        serve_forever(world, options, sock)
+    except KeyboardInterrupt:
+        pass
+    print("sandbox stopped", file=sys.stderr)
+    return 0

@@ -1,0 +1,233 @@
+"""Records as the real serializers render them: UTC `Z` seconds, dates as YYYY-MM-DD, nulls present."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from syncer.sandbox.model import (
+    COURSES,
+    Declaration,
+    DeliveryPartner,
+    Partnership,
+    School,
+    Statement,
+    Teacher,
+    TrainingPeriod,
+    Transfer,
+    month_name,
+)
+
+if TYPE_CHECKING:
+    from syncer.sandbox.world import World
+
+Item = dict[str, Any]
+
+
+def ts(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def day(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def enrolment(period: TrainingPeriod, today: date) -> Item:
+    withdrawal = period.withdrawal
+    deferral = period.deferral
+    return {
+        "training_record_id": period.training_record_id,
+        "email": period.email,
+        "mentor_id": period.mentor_id,
+        "school_urn": period.school_urn,
+        "participant_type": period.participant_type,
+        "cohort": str(period.cohort),
+        "training_status": period.training_status,
+        "participant_status": period.participant_status(today),
+        "eligible_for_funding": period.eligible_for_funding,
+        "pupil_premium_uplift": period.pupil_premium_uplift,
+        "sparsity_uplift": period.sparsity_uplift,
+        "schedule_identifier": period.schedule_identifier,
+        "delivery_partner_id": period.delivery_partner_id,
+        "withdrawal": {"reason": withdrawal[0], "date": ts(withdrawal[1])} if withdrawal else None,
+        "deferral": {"reason": deferral[0], "date": ts(deferral[1])} if deferral else None,
+        "created_at": ts(period.created_at),
+        "induction_end_date": day(period.induction_end_date),
+        "most_recent_induction_period_end_date": day(period.induction_end_date),
+        "overall_induction_start_date": day(period.overall_induction_start_date),
+        "mentor_funding_end_date": day(period.mentor_funding_end_date),
+        "cohort_changed_after_payments_frozen": period.cohort_changed_after_payments_frozen,
+        "mentor_ineligible_for_funding_reason": period.mentor_ineligible_for_funding_reason,
+        "working_pattern": period.working_pattern,
+    }
+
+
+def participant(world: World, teacher: Teacher, provider_id: str) -> Item:
+    today = world.today
+    return {
+        "id": teacher.id,
+        "type": "participant",
+        "attributes": {
+            "full_name": teacher.full_name,
+            "teacher_reference_number": teacher.trn,
+            "updated_at": ts(teacher.updated_at),
+            "ecf_enrolments": [enrolment(p, today) for p in world.latest_periods(teacher.id, provider_id)],
+            "participant_id_changes": [
+                {
+                    "from_participant_id": c.from_participant_id,
+                    "to_participant_id": c.to_participant_id,
+                    "changed_at": ts(c.changed_at),
+                }
+                for c in teacher.id_changes
+            ],
+        },
+    }
+
+
+def declaration(world: World, record: Declaration, provider_id: str) -> Item:
+    period = record.training_period
+    voided = record.payment_status == "voided" and record.clawback_status == "no_clawback"
+    paid_uplift = record.payment_status == "paid" and (period.sparsity_uplift or period.pupil_premium_uplift)
+    return {
+        "id": record.id,
+        "type": "participant-declaration",
+        "attributes": {
+            "participant_id": period.teacher_id,
+            "declaration_type": record.declaration_type,
+            "declaration_date": ts(record.declaration_date),
+            "course_identifier": COURSES[period.participant_type],
+            "state": record.state,
+            "updated_at": ts(record.updated_at),
+            "created_at": ts(record.created_at),
+            "delivery_partner_id": record.delivery_partner_id,
+            "statement_id": None if voided else record.payment_statement_id,
+            "clawback_statement_id": record.clawback_statement_id,
+            "ineligible_for_funding_reason": None,
+            "mentor_id": record.mentor_id,
+            "uplift_paid": paid_uplift,
+            "evidence_held": record.evidence_held,
+            "lead_provider_name": world.providers[period.lead_provider_id].name,
+        },
+    }
+
+
+def statement(world: World, record: Statement, provider_id: str) -> Item:
+    return {
+        "id": record.id,
+        "type": "statement",
+        "attributes": {
+            "month": month_name(record.month),
+            "year": str(record.year),
+            "cohort": str(record.cohort),
+            "cut_off_date": record.cut_off_date.isoformat(),
+            "payment_date": record.payment_date.isoformat(),
+            "paid": record.paid,
+            "created_at": ts(record.created_at),
+            "updated_at": ts(record.updated_at),
+        },
+    }
+
+
+def partnership(world: World, record: Partnership, provider_id: str) -> Item:
+    school = world.schools[record.school_id]
+    partner = world.delivery_partners[record.delivery_partner_id]
+    return {
+        "id": record.id,
+        "type": "partnership",
+        "attributes": {
+            "cohort": str(record.cohort),
+            "urn": school.urn,
+            "school_id": school.id,
+            "delivery_partner_id": partner.id,
+            "delivery_partner_name": partner.name,
+            "induction_tutor_name": None,
+            "induction_tutor_email": None,
+            "participants_currently_training": record.participants_currently_training,
+            "created_at": ts(record.created_at),
+            "updated_at": ts(record.updated_at),
+        },
+    }
+
+
+def delivery_partner(world: World, record: DeliveryPartner, provider_id: str) -> Item:
+    return {
+        "id": record.id,
+        "type": "delivery-partner",
+        "attributes": {
+            "name": record.name,
+            "created_at": ts(record.created_at),
+            "updated_at": ts(record.updated_at),
+            "cohort": [str(c) for c in record.cohorts_by_provider.get(provider_id, [])],
+        },
+    }
+
+
+def school(world: World, record: School, provider_id: str, cohort: int) -> Item:
+    meta = record.cohorts[cohort]
+    partnered = world.has_partnership(provider_id, record.id, cohort)
+    known = partnered or provider_id in meta.interested_provider_ids
+    return {
+        "id": record.id,
+        "type": "school",
+        "attributes": {
+            "name": record.name,
+            "urn": record.urn,
+            "cohort": str(cohort),
+            "in_partnership": partnered,
+            "induction_programme_choice": meta.induction_programme_choice,
+            "expression_of_interest": provider_id in meta.interested_provider_ids,
+            "induction_tutor_name": record.induction_tutor_name if known else None,
+            "induction_tutor_email": record.induction_tutor_email if known else None,
+            "created_at": ts(record.created_at),
+            "updated_at": ts(meta.updated_at),
+        },
+    }
+
+
+def unfunded_mentor(world: World, teacher: Teacher, provider_id: str) -> Item:
+    return {
+        "id": teacher.id,
+        "type": "unfunded-mentor",
+        "attributes": {
+            "full_name": teacher.full_name,
+            "email": world.unfunded_mentor_email(teacher.id, provider_id),
+            "teacher_reference_number": None,
+            "created_at": ts(teacher.created_at),
+            "updated_at": ts(teacher.unfunded_mentor_updated_at),
+        },
+    }
+
+
+def transfer_entry(world: World, record: Transfer) -> Item:
+    names = world.providers
+    joining = None
+    if record.joining_urn is not None:
+        joining = {
+            "school_urn": record.joining_urn,
+            "provider": names[record.joining_provider_id].name if record.joining_provider_id else None,
+            "date": day(record.joining_date),
+        }
+    return {
+        "training_record_id": record.training_record_id,
+        "transfer_type": record.transfer_type,
+        "status": record.status(world.today),
+        "created_at": ts(record.created_at),
+        "leaving": {
+            "school_urn": record.leaving_urn,
+            "provider": names[record.leaving_provider_id].name,
+            "date": day(record.leaving_date),
+        },
+        "joining": joining,
+    }
+
+
+def participant_transfer(world: World, teacher: Teacher, provider_id: str) -> Item:
+    transfers = world.transfers_for(teacher.id, provider_id)
+    return {
+        "id": teacher.id,
+        "type": "participant-transfer",
+        "attributes": {
+            "updated_at": ts(max(t.updated_at for t in transfers)),
+            "transfers": [transfer_entry(world, t) for t in sorted(transfers, key=lambda t: t.leaving_date)],
+        },
+    }

@@ -1,0 +1,81 @@
+"""Runs the sandbox app on a real loopback socket with uvicorn, in the foreground or in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import uvicorn
+
+from syncer.sandbox.app import DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW, create_app
+from syncer.sandbox.chaos import ChaosMiddleware
+from syncer.sandbox.world import World
+
+
+@dataclass(frozen=True)
+class SandboxOptions:
+    host: str = "127.0.0.1"
+    port: int = 0
+    seed: int = 1
+    participants: int = 200
+    providers: int = 3
+    chaos: str = "none"
+    chaos_slow: float = 5.0
+    rate_limit: int = DEFAULT_RATE_LIMIT
+    rate_window: int = DEFAULT_RATE_WINDOW
+
+
+def bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+def build_server(world: World, options: SandboxOptions) -> uvicorn.Server:
+    app = create_app(world, options.rate_limit, options.rate_window)
+    app = ChaosMiddleware(app, options.chaos, options.seed, world, options.chaos_slow)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        date_header=False,  # the app sends the simulated clock's Date instead
+        server_header=False,
+        http="httptools",
+        timeout_keep_alive=30,
+    )
+    return uvicorn.Server(config)
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def serve_forever(world: World, options: SandboxOptions, sock: socket.socket) -> None:
+    asyncio.run(build_server(world, options).serve(sockets=[sock]))
+
+
+@contextlib.contextmanager
+def running(world: World, options: SandboxOptions) -> Iterator[str]:
+    """The sandbox in a background thread of this process, for the demo; yields its base URL."""
+    sock = bind(options.host, options.port)
+    server = build_server(world, options)
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("sandbox server failed to start")
+            threading.Event().wait(0.01)
+        yield url_of(sock)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
