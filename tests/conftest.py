@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.sandbox_process import SandboxProcess
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxProcess]:
+    """A real `syncer sandbox` on loopback shared by read-only tests. Tests that tick or write use their own."""
+    with SandboxProcess(seed=7, participants=60) as process:
+        yield process
+
+
+@pytest.fixture
+def fresh_sandbox() -> Iterator[SandboxProcess]:
+    """A private sandbox for a test that changes the world (ticks, writes)."""
+    with SandboxProcess(seed=11, participants=40) as process:
+        yield process
