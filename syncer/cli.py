@@ -7,7 +7,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from syncer import demo
+from syncer import commands, demo, logs
+from syncer.errors import SyncerError
 
 
 def add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,6 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="syncer", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     add_sandbox(commands)
+    sync = commands.add_parser("sync", help="one incremental sync of every configured source into the warehouse")
+    sync.add_argument("--config", type=Path, default=Path("config.toml"), help="TOML config (default config.toml)")
+    sync.add_argument("--stream", action="append", help="only this stream (repeatable)")
+    sync.add_argument("--full", action="store_true", help="full scan: also marks rows that left scope")
+    status = commands.add_parser("status", help="watermark, rows, last run and lag per source and stream")
+    status.add_argument("--config", type=Path, default=Path("config.toml"), help="TOML config (default config.toml)")
     demo_parser = commands.add_parser("demo", help="run the main job end to end on an embedded sandbox")
     demo_parser.add_argument("--participants", type=int, default=300, help="participants per lead provider")
     demo_parser.add_argument("--seed", type=int, default=1, help="sandbox seed")
@@ -39,7 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logs.configure()
     try:
+        if args.command == "sync":
+            return commands.sync(args.config, args.stream, args.full)
+        if args.command == "status":
+            return commands.status(args.config)
         if args.command == "sandbox":
             from syncer.sandbox.run import run_sandbox
 
@@ -48,6 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return demo.run(participants=args.participants, seed=args.seed)
     except KeyboardInterrupt:
         return 130
+    except SyncerError as exc:
+        print(f"syncer: error: {exc}", file=sys.stderr)
+        return exc.exit_code
     except ValueError as exc:
         print(f"syncer: error: {exc}", file=sys.stderr)
         return 2

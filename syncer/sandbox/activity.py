@@ -59,9 +59,7 @@ class Day:
 
     def mark_payable(self) -> None:
         midnight = datetime.combine(self.today, time(0), tzinfo=UTC)
-        due = {
-            s.id for s in self.world.statements.values() if s.status == "open" and s.cut_off_date < self.today
-        }
+        due = {s.id for s in self.world.statements.values() if s.status == "open" and s.cut_off_date < self.today}
         if not due:
             return
         for statement_id in due:
@@ -69,11 +67,7 @@ class Day:
             statement.status, statement.updated_at = "payable", midnight
             self.done["statements_payable"] += 1
         for d in self.world.declarations.values():
-            if (
-                d.payment_statement_id in due
-                and d.payment_status == "eligible"
-                and d.clawback_status == "no_clawback"
-            ):
+            if d.payment_statement_id in due and d.payment_status == "eligible" and d.clawback_status == "no_clawback":
                 d.payment_status, d.updated_at = "payable", midnight
                 self.done["declarations_payable"] += 1
 
@@ -133,12 +127,8 @@ class Day:
     def void_after_payment(self) -> None:
         w = self.world
         for d in self.sample(self.live("paid"), 0.0008):
-            statements = w.populator.statements[
-                (d.training_period.lead_provider_id, d.training_period.cohort)
-            ]
-            clawback = next(
-                (s for s in statements if s.cut_off_date >= self.today and s.status == "open"), None
-            )
+            statements = w.populator.statements[(d.training_period.lead_provider_id, d.training_period.cohort)]
+            clawback = next((s for s in statements if s.cut_off_date >= self.today and s.status == "open"), None)
             if clawback is None:
                 continue
             d.clawback_status, d.clawback_statement_id, d.updated_at = (
@@ -177,11 +167,7 @@ class Day:
         for d in w.declarations.values():
             if d.clawback_status == "awaiting_clawback" and d.clawback_statement_id in due:
                 clawbacks[d.clawback_statement_id].append(d)
-            elif (
-                d.payment_status == "payable"
-                and d.clawback_status == "no_clawback"
-                and d.payment_statement_id in due
-            ):
+            elif d.payment_status == "payable" and d.clawback_status == "no_clawback" and d.payment_statement_id in due:
                 payable[d.payment_statement_id].append(d)
         at = max(datetime.combine(self.today, time(10), tzinfo=UTC), self.start + timedelta(seconds=1))
         for statement_id in sorted(due):
@@ -220,6 +206,15 @@ class Day:
         for transfer in w.transfers:
             if transfer.teacher_id == source.id:
                 transfer.teacher_id = destination.id
+        # mentor_id is derived from the mentor's school periods in RECT, so it follows the merge (with no bump)
+        for period in w.periods.values():
+            if period.mentor_id == source.id:
+                period.mentor_id = destination.id
+        for declaration in w.declarations.values():
+            if declaration.mentor_id == source.id:
+                declaration.mentor_id = destination.id
+        for mentors in w.populator.mentors_at.values():
+            mentors[:] = [destination.id if m == source.id else m for m in mentors]
         self.done["merged"] += 1
         w.changed()
 
@@ -232,9 +227,7 @@ class Day:
             for t in w.teachers.values()
             if w.is_visible_teacher(t)
             and t.id in w.periods_by_teacher
-            and not any(
-                w.declarations_by_period.get(p.training_record_id) for p in w.periods_by_teacher[t.id]
-            )
+            and not any(w.declarations_by_period.get(p.training_record_id) for p in w.periods_by_teacher[t.id])
         ]
         if undeclared:
             self.rng.choice(undeclared).removed = True
@@ -260,9 +253,7 @@ class Day:
     def commit_late(self) -> None:
         """Rows stamped before the previous clock that only become visible now (a long transaction)."""
         for d in self.sample(self.live("submitted", "eligible"), 0.01)[:5]:
-            d.updated_at = self.start - timedelta(
-                seconds=self.rng.randrange(1, int(LATE_COMMIT.total_seconds()))
-            )
+            d.updated_at = self.start - timedelta(seconds=self.rng.randrange(1, int(LATE_COMMIT.total_seconds())))
             d.evidence_held = d.evidence_held or "other"
             self.done["committed_late"] += 1
 

@@ -23,9 +23,7 @@ from syncer.sandbox.query import BadRequest, nested, parse_page, parse_sort, win
 from syncer.sandbox.world import World
 
 JSON = "application/json; charset=utf-8"
-NOT_FOUND = {
-    "errors": [{"title": "Resource not found", "detail": "Nothing could be found for the provided details"}]
-}
+NOT_FOUND = {"errors": [{"title": "Resource not found", "detail": "Nothing could be found for the provided details"}]}
 UNAUTHORISED = {"error": "HTTP Token: Access denied"}
 DEFAULT_RATE_LIMIT = 1000
 DEFAULT_RATE_WINDOW = 300
@@ -67,12 +65,8 @@ class SandboxMiddleware:
             return
         headers = dict(scope["headers"])
         auth = headers.get(b"authorization")
-        if (
-            scope["path"].startswith("/api/")
-            and auth is not None
-            and not self.limiter.allow(auth.decode("latin-1"))
-        ):
-            await Response(b"Retry later\n", 429, media_type="text/plain")(scope, receive, send)
+        if scope["path"].startswith("/api/") and auth is not None and not self.limiter.allow(auth.decode("latin-1")):
+            await Response(b"Retry later\n", 429, headers={"content-type": "text/plain"})(scope, receive, send)
             return
         date_header = format_datetime(self.world.clock, usegmt=True).encode()
 
@@ -123,9 +117,7 @@ def list_handler(endpoint: Endpoint) -> Handler:
         rows = filtered(endpoint, query)
         order = endpoint.order
         if endpoint.sort_columns is not None:
-            sort = parse_sort(
-                request.query_params.get("sort"), {k: f(query) for k, f in endpoint.sort_columns.items()}
-            )
+            sort = parse_sort(request.query_params.get("sort"), {k: f(query) for k, f in endpoint.sort_columns.items()})
             if sort:
                 rows = list(rows)
                 for key, descending in reversed(sort):
@@ -203,15 +195,16 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return json_response({"error": "Internal server error"}, 500)
 
 
-def create_app(
-    world: World, rate_limit: int = DEFAULT_RATE_LIMIT, rate_window: int = DEFAULT_RATE_WINDOW
-) -> ASGIApp:
+def create_app(world: World, rate_limit: int = DEFAULT_RATE_LIMIT, rate_window: int = DEFAULT_RATE_WINDOW) -> ASGIApp:
     routes = [Route(f"/api/v3{e.path}", api(world, list_handler(e))) for e in ENDPOINTS]
     routes.append(Route("/api/v3/participants/{id}/transfers", api(world, participant_transfers)))
-    routes += [Route(f"/api/v3{e.path}/{{id}}", api(world, show_handler(e))) for e in ENDPOINTS]
     routes += [
-        Route(f"/api/v3{path}", api(world, handler), methods=[method])
-        for path, method, handler in writes.ROUTES
+        Route(f"/api/v3{e.path}/{{id}}", api(world, show_handler(e)))
+        for e in ENDPOINTS
+        if e.name != "participants/transfers"
+    ]
+    routes += [
+        Route(f"/api/v3{path}", api(world, handler), methods=[method]) for path, method, handler in writes.ROUTES
     ]
     routes += [
         Route("/sandbox/truth", truth(world)),

@@ -61,11 +61,7 @@ def training_status_filter(query: Scoped, raw: str, rows: list[Record]) -> list[
     if raw not in TRAINING_STATUSES:
         return []  # RECT answers an empty 200 rather than an error (trap 11)
     world = query.world
-    return [
-        t
-        for t in rows
-        if any(p.training_status == raw for p in world.latest_periods(t.id, query.provider_id))
-    ]
+    return [t for t in rows if any(p.training_status == raw for p in world.latest_periods(t.id, query.provider_id))]
 
 
 def from_participant_filter(query: Scoped, raw: str, rows: list[Record]) -> list[Record]:
@@ -156,9 +152,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         order=lambda r: r.created_at,
         updated_at=None,  # updated_since is silently ignored here
         filters={
-            "cohort": by_values(
-                lambda q, d: {str(c) for c in d.cohorts_by_provider.get(q.provider_id, [])}, is_year
-            )
+            "cohort": by_values(lambda q, d: {str(c) for c in d.cohorts_by_provider.get(q.provider_id, [])}, is_year)
         },
         sort_columns=plain_sort(lambda q, r: r.updated_at),
     ),

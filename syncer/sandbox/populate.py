@@ -52,9 +52,7 @@ class Populator(Generator):
         rng = self.rng
         for provider in make_providers(rng, self.provider_count):
             w.providers[provider.id] = provider
-        schools = make_schools(
-            rng, max(20, self.participants * self.provider_count // 12), list(w.providers.values())
-        )
+        schools = make_schools(rng, max(20, self.participants * self.provider_count // 12), list(w.providers.values()))
         w.schools.update((s.id, s) for s in schools)
         partners = make_delivery_partners(rng, max(4, self.participants // 150) * self.provider_count)
         w.delivery_partners.update((d.id, d) for d in partners)
@@ -94,9 +92,7 @@ class Populator(Generator):
         if role == "ect" and cohort <= 2023 and rng.random() < 0.05:
             later = cohort + 2
             schedule, started_on = self.schedule_for(later)
-            self.add_period(
-                teacher, provider, later, "mentor", schedule, started_on, school_id=period.school_id
-            )
+            self.add_period(teacher, provider, later, "mentor", schedule, started_on, school_id=period.school_id)
 
     def add_period(
         self,
@@ -115,9 +111,7 @@ class Populator(Generator):
         mentor_id = None
         if role == "ect":
             local = self.mentors_at.get((provider.id, school.id))
-            mentor_id = (
-                rng.choice(local) if local and rng.random() < 0.7 else rng.choice(self.unfunded[provider.id])
-            )
+            mentor_id = rng.choice(local) if local and rng.random() < 0.7 else rng.choice(self.unfunded[provider.id])
         eligible = rng.choices((True, None, False), (93, 4, 3))[0]
         created = max(
             teacher.created_at,
@@ -196,9 +190,7 @@ class Populator(Generator):
         roll = rng.random()
         if roll < 0.03:  # voided before it was paid
             declaration.payment_status = "voided"
-            declaration.updated_at = self.moment(
-                min(declaration.created_at.date() + timedelta(days=5), self.today)
-            )
+            declaration.updated_at = self.moment(min(declaration.created_at.date() + timedelta(days=5), self.today))
             declaration.updated_at = max(declaration.updated_at, declaration.created_at)
         elif declaration.payment_status == "paid" and roll < 0.05:
             voided_on = min(declaration.updated_at.date() + timedelta(days=rng.randrange(5, 120)), self.today)
@@ -259,13 +251,9 @@ class Populator(Generator):
 
     def settle_statements(self) -> None:
         """A statement is paid only if something was paid on it (trap 14: an empty past statement stays unpaid)."""
-        settled = {
-            d.payment_statement_id for d in self.world.declarations.values() if d.payment_status == "paid"
-        }
+        settled = {d.payment_statement_id for d in self.world.declarations.values() if d.payment_status == "paid"}
         settled |= {
-            d.clawback_statement_id
-            for d in self.world.declarations.values()
-            if d.clawback_status == "clawed_back"
+            d.clawback_statement_id for d in self.world.declarations.values() if d.clawback_status == "clawed_back"
         }
         for statement in self.world.statements.values():
             if statement.id in settled:
@@ -273,6 +261,4 @@ class Populator(Generator):
                 statement.updated_at = datetime.combine(statement.payment_date, time(14), tzinfo=UTC)
             elif statement.cut_off_date < self.today:
                 statement.status = "payable"
-                statement.updated_at = datetime.combine(
-                    statement.cut_off_date + timedelta(days=1), time(0), tzinfo=UTC
-                )
+                statement.updated_at = datetime.combine(statement.cut_off_date + timedelta(days=1), time(0), tzinfo=UTC)

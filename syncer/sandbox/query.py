@@ -19,7 +19,7 @@ MAX_PER_PAGE = 3000
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 ISO8601_RE = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})"
-    r"(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+    r"(?:T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}(?::?\d{2})?)?)?$"
 )
 PAGE_DETAIL = "The '#/page[page]' and '#/page[per_page]' parameter values must be a valid positive number"
 
@@ -48,7 +48,7 @@ def nested(params: Sequence[tuple[str, str]], name: str) -> dict[str, str]:
     for key, value in params:
         if key == name:
             if name == "filter":
-                raise BadRequest("Filter must be a hash")
+                raise BadRequest("Filter must be a hash", title="Bad parameter")
             raise BadRequest(PAGE_DETAIL)
         if key.startswith(prefix) and key.endswith("]"):
             found[key[len(prefix) : -1]] = value
@@ -76,9 +76,7 @@ def parse_updated_since(raw: str) -> datetime:
         raise BadRequest("The filter '#/updated_since' must be a valid ISO 8601 date")
     year, month, mday, hour, minute, second, fraction, zone = match.groups()
     try:
-        moment = datetime(
-            int(year), int(month), int(mday), int(hour or 0), int(minute or 0), int(second or 0)
-        )
+        moment = datetime(int(year), int(month), int(mday), int(hour or 0), int(minute or 0), int(second or 0))
     except ValueError as exc:
         raise BadRequest("The filter '#/updated_since' must be a valid ISO 8601 date") from exc
     if fraction:
@@ -87,7 +85,7 @@ def parse_updated_since(raw: str) -> datetime:
     if zone and zone != "Z":
         sign = -1 if zone[0] == "-" else 1
         digits = zone[1:].replace(":", "")
-        offset = sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        offset = sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
     return (moment - offset).replace(tzinfo=UTC)
 
 
@@ -106,9 +104,7 @@ def is_uuid(value: str) -> bool:
     return bool(UUID_RE.match(value))
 
 
-def parse_sort(
-    raw: str | None, columns: Mapping[str, Callable[[Any], Any]]
-) -> list[tuple[Callable[[Any], Any], bool]]:
+def parse_sort(raw: str | None, columns: Mapping[str, Callable[[Any], Any]]) -> list[tuple[Callable[[Any], Any], bool]]:
     """`-created_at,updated_at` -> [(key, descending)]; unknown names (or a `+` decoded to a space) drop."""
     if not raw:
         return []

@@ -30,9 +30,7 @@ T = TypeVar("T")
 
 
 class World:
-    def __init__(
-        self, seed: int = 1, participants: int = 200, providers: int = 3, start: datetime = DEFAULT_START
-    ):
+    def __init__(self, seed: int = 1, participants: int = 200, providers: int = 3, start: datetime = DEFAULT_START):
         from syncer.sandbox.populate import Populator
 
         if not 1 <= providers <= 7:
@@ -206,9 +204,7 @@ class World:
 
     def school_scope(self, provider_id: str, cohort: int) -> list[School]:
         def build() -> list[School]:
-            return sorted(
-                (s for s in self.schools.values() if cohort in s.cohorts), key=lambda s: s.created_at
-            )
+            return sorted((s for s in self.schools.values() if cohort in s.cohorts), key=lambda s: s.created_at)
 
         return self.cached(("schools", cohort), build)
 
@@ -231,9 +227,7 @@ class World:
     def transfer_scope(self, provider_id: str) -> list[Teacher]:
         def build() -> list[Teacher]:
             ids = {
-                t.teacher_id
-                for t in self.transfers
-                if provider_id in (t.leaving_provider_id, t.joining_provider_id)
+                t.teacher_id for t in self.transfers if provider_id in (t.leaving_provider_id, t.joining_provider_id)
             }
             found = [self.teachers[i] for i in ids if self.is_visible_teacher(self.teachers[i])]
             return sorted(found, key=lambda t: t.created_at)

@@ -1,0 +1,56 @@
+CREATE TABLE IF NOT EXISTS partnerships (
+    source VARCHAR NOT NULL,
+    id VARCHAR NOT NULL,
+    cohort VARCHAR,
+    urn VARCHAR,
+    school_id VARCHAR,
+    delivery_partner_id VARCHAR,
+    delivery_partner_name VARCHAR,
+    induction_tutor_name VARCHAR,
+    induction_tutor_email VARCHAR,
+    participants_currently_training INTEGER,
+    status VARCHAR,                     -- ECF v3 only
+    challenged_reason VARCHAR,          -- ECF v3 only
+    challenged_at TIMESTAMPTZ,          -- ECF v3 only
+    created_at TIMESTAMPTZ,
+    updated_at TIMESTAMPTZ,
+    raw JSON NOT NULL,
+    first_seen_at TIMESTAMPTZ NOT NULL,
+    last_seen_at TIMESTAMPTZ NOT NULL,
+    removed_at TIMESTAMPTZ,
+    PRIMARY KEY (source, id)
+);
+
+CREATE TABLE IF NOT EXISTS delivery_partners (
+    source VARCHAR NOT NULL,
+    id VARCHAR NOT NULL,
+    name VARCHAR,
+    cohort VARCHAR[],
+    created_at TIMESTAMPTZ,
+    updated_at TIMESTAMPTZ,
+    raw JSON NOT NULL,
+    first_seen_at TIMESTAMPTZ NOT NULL,
+    last_seen_at TIMESTAMPTZ NOT NULL,
+    removed_at TIMESTAMPTZ,
+    PRIMARY KEY (source, id)
+);
+
+CREATE TABLE IF NOT EXISTS schools (
+    source VARCHAR NOT NULL,
+    id VARCHAR NOT NULL,
+    cohort VARCHAR NOT NULL,
+    name VARCHAR,
+    urn VARCHAR,
+    in_partnership BOOLEAN,
+    induction_programme_choice VARCHAR,
+    expression_of_interest BOOLEAN,
+    induction_tutor_name VARCHAR,
+    induction_tutor_email VARCHAR,
+    created_at TIMESTAMPTZ,
+    updated_at TIMESTAMPTZ,
+    raw JSON NOT NULL,
+    first_seen_at TIMESTAMPTZ NOT NULL,
+    last_seen_at TIMESTAMPTZ NOT NULL,
+    removed_at TIMESTAMPTZ,
+    PRIMARY KEY (source, id, cohort)
+);

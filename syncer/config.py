@@ -1,0 +1,181 @@
+"""Settings: one TOML file, overridable from the environment.
+
+Precedence, highest first: keyword arguments > environment (`SYNCER_...`, nested with `__`, e.g.
+`SYNCER_WAREHOUSE__PATH`) > the TOML file > the defaults below. A source's token comes from exactly one of
+`token`, `token_env` (the name of an environment variable) or `token_file`; it is held as a SecretStr and is
+never logged or printed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+from syncer.errors import ConfigError
+
+DEFAULT_WAREHOUSE = "warehouse.duckdb"
+DEFAULT_PER_PAGE = 3000
+DEFAULT_LOOKBACK = timedelta(hours=1)
+DEFAULT_FULL_REFRESH_EVERY = timedelta(days=7)
+DEFAULT_RATE_LIMIT = 1000
+DEFAULT_RATE_WINDOW = timedelta(seconds=300)
+DEFAULT_TIMEOUT = timedelta(seconds=30)
+DEFAULT_MAX_RETRIES = 6
+DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
+UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: Any) -> Any:
+    """Accepts "90s", "15m", "1h", "7d", "2w" besides pydantic's seconds and ISO 8601 durations."""
+    if isinstance(value, str) and (match := DURATION.match(value)):
+        return timedelta(seconds=float(match.group(1)) * UNITS[match.group(2)])
+    return value
+
+
+def is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WarehouseConfig(Strict):
+    path: Path = Path(DEFAULT_WAREHOUSE)
+    read_snapshot: bool = True
+
+
+class SourceConfig(Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=64)
+    base_url: str
+    api: Literal["rect-v3", "ecf-v3", "ecf-v2"] = "rect-v3"
+    token: SecretStr | None = None
+    token_env: str | None = None
+    token_file: Path | None = None
+    per_page: int = Field(DEFAULT_PER_PAGE, ge=1, le=3000)
+    lookback: timedelta = DEFAULT_LOOKBACK
+    full_refresh_every: timedelta = DEFAULT_FULL_REFRESH_EVERY
+    rate_limit: int = Field(DEFAULT_RATE_LIMIT, ge=1)
+    rate_window: timedelta = DEFAULT_RATE_WINDOW
+    timeout: timedelta = DEFAULT_TIMEOUT
+    max_retries: int = Field(DEFAULT_MAX_RETRIES, ge=0, le=50)
+    cohorts: list[int] | None = None
+
+    _durations = field_validator("lookback", "full_refresh_every", "rate_window", "timeout", mode="before")(
+        parse_duration
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def check_base_url(cls, value: str) -> str:
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError("must be an absolute http(s) URL such as https://host/api/v3")
+        if parsed.scheme == "http" and not is_loopback(parsed.hostname):
+            raise ValueError("plain http:// is refused except on loopback (127.0.0.1, ::1, localhost); use https://")
+        return value.rstrip("/")
+
+    @field_validator("lookback", "full_refresh_every", "rate_window", "timeout")
+    @classmethod
+    def check_positive(cls, value: timedelta) -> timedelta:
+        if value < timedelta(0):
+            raise ValueError("must not be negative")
+        return value
+
+    @model_validator(mode="after")
+    def one_token(self) -> SourceConfig:
+        given = [k for k in ("token", "token_env", "token_file") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of token, token_env, token_file (got {', '.join(given) or 'none'})")
+        return self
+
+    def resolve_token(self) -> str:
+        if self.token is not None:
+            secret = self.token.get_secret_value()
+        elif self.token_env is not None:
+            secret = os.environ.get(self.token_env, "")
+            if not secret:
+                raise ConfigError(f"sources.{self.name}.token_env: environment variable {self.token_env} is not set")
+        else:
+            assert self.token_file is not None
+            try:
+                secret = self.token_file.read_text().strip()
+            except OSError as exc:
+                raise ConfigError(f"sources.{self.name}.token_file: cannot read {self.token_file}: {exc}") from exc
+        if not secret:
+            raise ConfigError(f"sources.{self.name}: the token is empty")
+        return secret
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SYNCER_", env_nested_delimiter="__", extra="forbid")
+
+    warehouse: WarehouseConfig = WarehouseConfig()
+    sources: list[SourceConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def unique_names(self) -> Settings:
+        names = [s.name for s in self.sources]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise ValueError(f"source names must be unique: {', '.join(duplicated)}")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = os.environ.get("SYNCER_CONFIG_FILE_RESOLVED")
+        sources: tuple[PydanticBaseSettingsSource, ...] = (init_settings, env_settings)
+        if toml_file:
+            sources += (TomlConfigSettingsSource(settings_cls, toml_file=Path(toml_file)),)
+        return sources
+
+
+def describe(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        key = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        parts.append(f"{key}: {item['msg']}")
+    return "; ".join(parts)
+
+
+def load_settings(path: Path | str | None = None, **overrides: Any) -> Settings:
+    """Reads the TOML file (if given) under env overrides; a bad config raises ConfigError naming the key."""
+    previous = os.environ.get("SYNCER_CONFIG_FILE_RESOLVED")
+    if path is not None:
+        file = Path(path)
+        if not file.is_file():
+            raise ConfigError(f"config file not found: {file}")
+        os.environ["SYNCER_CONFIG_FILE_RESOLVED"] = str(file)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid config{f' {path}' if path else ''}: {describe(exc)}") from exc
+    except ValueError as exc:  # e.g. TOML syntax errors
+        raise ConfigError(f"invalid config{f' {path}' if path else ''}: {exc}") from exc
+    finally:
+        if previous is None:
+            os.environ.pop("SYNCER_CONFIG_FILE_RESOLVED", None)
+        else:
+            os.environ["SYNCER_CONFIG_FILE_RESOLVED"] = previous

@@ -1,0 +1,41 @@
+"""structlog setup: JSON lines for the daemon and pipes, readable console output on a TTY.
+
+The Authorization header and tokens never reach a log line: nothing logs request headers, and a processor
+redacts any key that looks like a secret, as a second line of defence.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import structlog
+
+SECRET_KEYS = ("token", "authorization", "password", "secret")
+
+
+def redact(logger: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
+    for key in list(event):
+        if any(word in key.lower() for word in SECRET_KEYS):
+            event[key] = "[redacted]"
+    return event
+
+
+def configure(json: bool | None = None, level: int = logging.INFO) -> None:
+    if json is None:
+        json = not sys.stderr.isatty()
+    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            redact,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )

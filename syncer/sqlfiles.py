@@ -1,0 +1,29 @@
+"""The product's SQL lives in sql/ (top level in the repository, syncer/sql inside an installed wheel)."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+
+@cache
+def sql_root() -> Path:
+    packaged = Path(str(resources.files("syncer"))) / "sql"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "sql"
+
+
+@cache
+def read(relative: str) -> str:
+    return (sql_root() / relative).read_text()
+
+
+def listing(folder: str) -> list[str]:
+    """The .sql files of a folder, in name order (which is dependency order)."""
+    return sorted(p.name for p in (sql_root() / folder).glob("*.sql"))
+
+
+def exists(relative: str) -> bool:
+    return (sql_root() / relative).is_file()

@@ -1,0 +1,293 @@
+"""The DuckDB warehouse: migrations, the single-writer lock, and one transaction per page.
+
+`apply_page` is the only write path for API data: it stages the page's raw items, records declaration
+history, upserts the table and its child tables in bulk, and, on a stream's last page, commits the new
+watermark (and, after a full scan, the removals) in the same transaction, so a checkpoint can never be ahead
+of the data it describes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from syncer import sqlfiles
+from syncer.errors import StoreError, WarehouseLocked
+from syncer.streams import Child, Stream
+
+BOOKKEEPING = ("first_seen_at", "last_seen_at", "removed_at")
+
+
+@dataclass(frozen=True)
+class PageCounts:
+    records: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    removed: int = 0
+
+
+@dataclass(frozen=True)
+class Finish:
+    """Closes a stream's scan in its last page's transaction."""
+
+    watermark: datetime
+    full: bool
+    scan_started_at: datetime  # every row seen by this scan has last_seen_at >= this
+
+
+@dataclass(frozen=True)
+class RunRef:
+    run_id: str
+    source: str
+    stream: str
+
+
+def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise WarehouseLocked(
+                f"warehouse {path} is in use by another process (a sync or the daemon is running); "
+                f"try again when it finishes. DuckDB said: {exc}"
+            ) from exc
+        raise StoreError(f"cannot open warehouse {path}: {exc}") from exc
+
+
+class Warehouse:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        if self.path.parent and not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = connect(self.path)
+        self.migrate()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ---------------------------------------------------------------------------------------------
+    def migrate(self) -> None:
+        """Applies sql/schema/NNN_*.sql in order, each once, recorded in schema_migrations."""
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ)"
+        )
+        done = {row[0] for row in self.con.execute("SELECT name FROM schema_migrations").fetchall()}
+        for name in sqlfiles.listing("schema"):
+            if name in done:
+                continue
+            self.con.execute("BEGIN")
+            self.con.execute(sqlfiles.read(f"schema/{name}"))
+            self.con.execute("INSERT INTO schema_migrations VALUES (?, now())", [name])
+            self.con.execute("COMMIT")
+
+    @cache  # noqa: B019 - one Warehouse per process; columns never change after migrate()
+    def columns(self, table: str) -> tuple[str, ...]:
+        rows = self.con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+        if not rows:
+            raise StoreError(f"no table {table} in the warehouse")
+        return tuple(r[0] for r in rows)
+
+    # -- runs and checkpoints -------------------------------------------------------------------------------
+    def state(self, source: str, stream: str) -> tuple[datetime | None, datetime | None]:
+        row = self.con.execute(
+            "SELECT watermark, last_full_refresh_at FROM sync_state WHERE source = ? AND stream = ?",
+            [source, stream],
+        ).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def start_run(self, run: RunRef, mode: str, started_at: datetime, since: datetime | None) -> None:
+        self.con.execute(
+            "INSERT INTO sync_runs (run_id, source, stream, mode, started_at, updated_since, outcome) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'running')",
+            [run.run_id, run.source, run.stream, mode, started_at, since],
+        )
+
+    def fail_run(self, run: RunRef, error: str, finished_at: datetime, requests: int) -> None:
+        self.con.execute(
+            "UPDATE sync_runs SET outcome = 'failed', error = ?, finished_at = ?, requests = ? "
+            "WHERE run_id = ? AND source = ? AND stream = ?",
+            [error[:2000], finished_at, requests, run.run_id, run.source, run.stream],
+        )
+
+    def close_interrupted_runs(self) -> int:
+        """Runs still 'running' when we hold the lock were killed: say so instead of leaving them open."""
+        rows = self.con.execute(
+            "UPDATE sync_runs SET outcome = 'interrupted' WHERE outcome = 'running' RETURNING run_id"
+        ).fetchall()
+        return len(rows)
+
+    # -- the write path -------------------------------------------------------------------------------------
+    def apply_page(
+        self,
+        stream: Stream,
+        source: str,
+        raws: list[str],
+        bad: list[tuple[str, str, str | None]],
+        seen_at: datetime,
+        run: RunRef,
+        requests: int,
+        finish: Finish | None = None,
+    ) -> PageCounts:
+        """One page, all or nothing. `raws` are valid items as JSON text; `bad` are (raw text, error, id)."""
+        con = self.con
+        con.execute("BEGIN")
+        try:
+            counts = self.stage_and_upsert(stream, source, raws, seen_at)
+            quarantined = self.quarantine(stream, source, bad, seen_at)
+            removed = self.finish_scan(stream, source, finish) if finish else 0
+            con.execute(
+                "UPDATE sync_runs SET pages = pages + 1, records = records + ?, inserted = inserted + ?, "
+                "updated = updated + ?, unchanged = unchanged + ?, quarantined = quarantined + ?, "
+                "removed = removed + ?, requests = ?, "
+                "outcome = CASE WHEN ? THEN 'success' ELSE outcome END, "
+                "finished_at = CASE WHEN ? THEN now() ELSE finished_at END "
+                "WHERE run_id = ? AND source = ? AND stream = ?",
+                [
+                    counts.records, counts.inserted, counts.updated, counts.unchanged, quarantined, removed,
+                    requests, finish is not None, finish is not None, run.run_id, run.source, run.stream,
+                ],
+            )  # fmt: skip
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return PageCounts(counts.records, counts.inserted, counts.updated, counts.unchanged, quarantined, removed)
+
+    def stage_and_upsert(self, stream: Stream, source: str, raws: list[str], seen_at: datetime) -> PageCounts:
+        if not raws:
+            return PageCounts()
+        con = self.con
+        con.register("page_items", pa.table({"raw": pa.array(raws, pa.string())}))
+        try:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE incoming AS "
+                "SELECT $source AS source, CAST(raw AS JSON) AS raw, CAST($seen_at AS TIMESTAMPTZ) AS seen_at "
+                "FROM page_items",
+                {"source": source, "seen_at": seen_at},
+            )
+        finally:
+            con.unregister("page_items")
+        counts = self.upsert(stream.table, stream.key, stream.hooks)
+        for child in stream.children:
+            self.upsert_child(child, stream.table)
+        return counts
+
+    def stage(self, table: str, key: tuple[str, ...]) -> None:
+        """staged := sql/load/<table>.sql over `incoming`, one row per key."""
+        keys = ", ".join(("source", *key))
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE staged AS SELECT DISTINCT ON ({keys}) * FROM ("
+            f"{sqlfiles.read(f'load/{table}.sql')}) AS loaded"
+        )
+
+    def upsert(self, table: str, key: tuple[str, ...], hooks: tuple[str, ...] = ()) -> PageCounts:
+        self.stage(table, key)
+        for hook in hooks:
+            self.con.execute(sqlfiles.read(f"load/{table}.{hook}.sql"))
+        counts = self.con.execute(count_sql(table, key, "raw" in self.columns(table))).fetchone()
+        assert counts is not None
+        self.con.execute(upsert_sql(table, key, self.columns(table)))
+        return PageCounts(records=counts[0], inserted=counts[1], updated=counts[2], unchanged=counts[3])
+
+    def upsert_child(self, child: Child, parent_table: str) -> None:
+        self.upsert(child.table, child.key)
+        if child.replaces:
+            # a seen parent no longer lists these rows: they left scope (e.g. an enrolment superseded)
+            self.con.execute(
+                f"UPDATE {child.table} AS t SET removed_at = i.seen_at "
+                f"FROM (SELECT DISTINCT source, raw ->> '$.id' AS parent_id, seen_at FROM incoming) AS i "
+                f"WHERE t.source = i.source AND t.{child.parent_column} = i.parent_id AND t.removed_at IS NULL "
+                f"AND t.last_seen_at < i.seen_at"
+            )
+
+    def quarantine(self, stream: Stream, source: str, bad: list[tuple[str, str, str | None]], seen_at: datetime) -> int:
+        if not bad:
+            return 0
+        rows = [
+            (source, stream.name, hashlib.md5(raw.encode()).hexdigest(), item_id, raw, error, seen_at, seen_at)
+            for raw, error, item_id in bad
+        ]
+        self.con.executemany(
+            "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (source, stream, fingerprint) "
+            "DO UPDATE SET last_seen_at = excluded.last_seen_at, occurrences = quarantine.occurrences + 1, "
+            "error = excluded.error",
+            rows,
+        )  # bad items are rare, so row-by-row is fine here
+        return len(bad)
+
+    def finish_scan(self, stream: Stream, source: str, finish: Finish) -> int:
+        removed = 0
+        if finish.full:
+            now = datetime.now(UTC)
+            for table in (stream.table, *(c.table for c in stream.children if c.replaces)):
+                rows = self.con.execute(
+                    f"UPDATE {table} SET removed_at = $now WHERE source = $source AND removed_at IS NULL "
+                    f"AND last_seen_at < $scan_started RETURNING 1",
+                    {"now": now, "source": source, "scan_started": finish.scan_started_at},
+                ).fetchall()
+                if table == stream.table:
+                    removed = len(rows)
+            for hook in stream.removal_hooks:
+                self.con.execute(
+                    sqlfiles.read(f"load/{stream.table}.{hook}.sql"), {"source": source, "removed_at": now}
+                )
+        self.con.execute(
+            "INSERT INTO sync_state VALUES ($source, $stream, $watermark, $full_at, now()) "
+            "ON CONFLICT (source, stream) DO UPDATE SET watermark = excluded.watermark, "
+            "last_full_refresh_at = coalesce(excluded.last_full_refresh_at, sync_state.last_full_refresh_at), "
+            "updated_at = excluded.updated_at",
+            {
+                "source": source,
+                "stream": stream.name,
+                "watermark": finish.watermark,
+                "full_at": finish.scan_started_at if finish.full else None,
+            },
+        )
+        return removed
+
+    def query(self, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+        return self.con.execute(sql, params).fetchall()
+
+
+def count_sql(table: str, key: tuple[str, ...], has_raw: bool) -> str:
+    join = " AND ".join(f"t.{k} = s.{k}" for k in ("source", *key))
+    changed = "t.raw IS DISTINCT FROM s.raw OR t.removed_at IS NOT NULL" if has_raw else "false"
+    return (
+        f"SELECT count(*), count(*) FILTER (WHERE t.source IS NULL), "
+        f"count(*) FILTER (WHERE t.source IS NOT NULL AND ({changed})), "
+        f"count(*) FILTER (WHERE t.source IS NOT NULL AND NOT ({changed})) "
+        f"FROM staged AS s LEFT JOIN {table} AS t ON {join}"
+    )
+
+
+def upsert_sql(table: str, key: tuple[str, ...], columns: tuple[str, ...]) -> str:
+    data = [c for c in columns if c not in BOOKKEEPING]
+    keys = ("source", *key)
+    sets = [f"{c} = excluded.{c}" for c in data if c not in keys] + ["last_seen_at = excluded.last_seen_at"]
+    if "removed_at" in columns:
+        sets.append("removed_at = NULL")
+    bookkeeping = ["first_seen_at", "last_seen_at"] + (["removed_at"] if "removed_at" in columns else [])
+    values = ["seen_at", "seen_at"] + (["NULL"] if "removed_at" in columns else [])
+    return (
+        f"INSERT INTO {table} ({', '.join(data + bookkeeping)}) "
+        f"SELECT {', '.join(data + values)} FROM staged "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(sets)}"
+    )

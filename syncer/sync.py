@@ -1,0 +1,212 @@
+"""One sync run: every configured source x every stream -> the warehouse, then the participant-id remap.
+
+Per stream: decide incremental or full (full on demand, when the endpoint ignores updated_since, when no
+watermark exists yet, or when `full_refresh_every` has passed); page through with the tie-safe pager;
+validate each page at the boundary (bad items to quarantine); apply each page in its own transaction; close
+the scan with the new watermark in the last page's transaction.
+
+The watermark is the server's clock at the scan's first response (its Date header; the client's clock if
+absent), clamped to our wall clock, minus `lookback`: never the largest updated_at seen, because rows are
+committed late with older timestamps and the filter is inclusive (api-facts §9 traps 5 and 15).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import orjson
+import structlog
+
+from syncer.api_models import split_valid
+from syncer.client import ApiClient, format_timestamp
+from syncer.config import Settings, SourceConfig
+from syncer.errors import SyncerError
+from syncer.remap import remap
+from syncer.store import Finish, PageCounts, RunRef, Warehouse
+from syncer.streams import BLIND_OVERLAP, Stream, select
+
+log = structlog.get_logger(__name__)
+FIRST_COHORT = 2021
+Progress = Callable[["StreamResult"], None]
+
+
+@dataclass
+class StreamResult:
+    source: str
+    stream: str
+    mode: str
+    pages: int = 0
+    requests: int = 0
+    records: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    quarantined: int = 0
+    seconds: float = 0.0
+    outcome: str = "running"
+    error: str | None = None
+
+    def add(self, counts: PageCounts) -> None:
+        self.pages += 1
+        self.records += counts.records
+        self.inserted += counts.inserted
+        self.updated += counts.updated
+        self.unchanged += counts.unchanged
+        self.removed += counts.removed
+        self.quarantined += counts.quarantined
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    streams: list[StreamResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(s.outcome == "success" for s in self.streams)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def academic_year(moment: datetime) -> int:
+    return moment.year if moment.month >= 6 else moment.year - 1
+
+
+def client_for(source: SourceConfig) -> ApiClient:
+    return ApiClient(
+        source.base_url,
+        source.resolve_token(),
+        timeout=source.timeout.total_seconds(),
+        max_retries=source.max_retries,
+        rate_limit=source.rate_limit,
+        rate_window=source.rate_window.total_seconds(),
+    )
+
+
+def run_sync(
+    settings: Settings,
+    streams: list[str] | None = None,
+    full: bool = False,
+    progress: Progress | None = None,
+    client_factory: Callable[[SourceConfig], ApiClient] = client_for,
+) -> RunResult:
+    chosen = select(streams)
+    result = RunResult(run_id=uuid.uuid4().hex[:12])
+    structlog.contextvars.bind_contextvars(run_id=result.run_id)
+    with Warehouse(settings.warehouse.path) as warehouse:
+        interrupted = warehouse.close_interrupted_runs()
+        if interrupted:
+            log.warning("previous run was interrupted", streams=interrupted)
+        for source in settings.sources:
+            with client_factory(source) as client:
+                for stream in chosen:
+                    outcome = sync_stream(warehouse, client, source, stream, full, result.run_id, progress)
+                    result.streams.append(outcome)
+            mapped = remap(warehouse, source.name)
+            log.info("participant ids remapped", source=source.name, merged_ids=mapped)
+    return result
+
+
+def sync_stream(
+    warehouse: Warehouse,
+    client: ApiClient,
+    source: SourceConfig,
+    stream: Stream,
+    force_full: bool,
+    run_id: str,
+    progress: Progress | None = None,
+) -> StreamResult:
+    started = now_utc()
+    clock = time.perf_counter()
+    watermark, last_full = warehouse.state(source.name, stream.name)
+    full = (
+        force_full
+        or not stream.incremental
+        or watermark is None
+        or last_full is None
+        or started - last_full >= source.full_refresh_every
+    )
+    since = None if full else watermark
+    result = StreamResult(source.name, stream.name, "full" if full else "incremental")
+    run = RunRef(run_id, source.name, stream.name)
+    warehouse.start_run(run, result.mode, started, since)
+    requests_before = client.stats.requests
+    try:
+        scan(warehouse, client, source, stream, since, full, started, run, result, progress)
+        result.outcome = "success"
+    except (SyncerError, OSError, ValueError) as exc:
+        result.outcome, result.error = "failed", f"{type(exc).__name__}: {exc}"
+        warehouse.fail_run(run, result.error, now_utc(), client.stats.requests - requests_before)
+        log.error("stream failed", source=source.name, stream=stream.name, error=result.error)
+    result.requests = client.stats.requests - requests_before
+    result.seconds = time.perf_counter() - clock
+    log.info("stream synced", **{k: v for k, v in vars(result).items() if k not in ("error",)})
+    return result
+
+
+def scan(
+    warehouse: Warehouse,
+    client: ApiClient,
+    source: SourceConfig,
+    stream: Stream,
+    since: datetime | None,
+    full: bool,
+    started: datetime,
+    run: RunRef,
+    result: StreamResult,
+    progress: Progress | None,
+) -> None:
+    cohorts: list[int | None] = [None]
+    if stream.per_cohort:
+        cohorts = list(source.cohorts or range(FIRST_COHORT, academic_year(started) + 1))
+    server_start: datetime | None = None
+    requests_before = client.stats.requests
+    for position, cohort in enumerate(cohorts):
+        params: dict[str, str] = {}
+        if since is not None:
+            params["filter[updated_since]"] = format_timestamp(since)
+        if cohort is not None:
+            params["filter[cohort]"] = str(cohort)
+        previous: set[str] = set()
+        pages = client.pages(
+            stream.path,
+            params,
+            source.per_page,
+            order_value=stream.order_value if stream.order_field else None,
+            blind_overlap=0 if stream.order_field else BLIND_OVERLAP,
+        )
+        for page in pages:
+            if server_start is None:
+                server_start = min(page.server_date or started, now_utc())
+            valid, bad = split_valid(stream.item_type, page.items)
+            fresh = [item for item in valid if item["id"] not in previous]  # the overlap repeats rows
+            previous = {item["id"] for item in valid}
+            finish = None
+            if page.last and position == len(cohorts) - 1:
+                finish = Finish(server_start - source.lookback, full, started)
+            counts = warehouse.apply_page(
+                stream,
+                source.name,
+                [orjson.dumps(item).decode() for item in fresh],
+                [(orjson.dumps(item).decode(), error, item_id(item)) for item, error in bad],
+                started,
+                run,
+                client.stats.requests - requests_before,
+                finish,
+            )
+            result.add(counts)
+            if progress is not None:
+                progress(result)
+
+
+def item_id(item: object) -> str | None:
+    if isinstance(item, dict) and isinstance(item.get("id"), str):
+        return str(item["id"])
+    return None
