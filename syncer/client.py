@@ -229,7 +229,7 @@ class ApiClient:
             if keep >= size:
                 log.warning("tie group fills a whole page; rows may be missed until a full refresh", path=path)
                 keep = 0
-            number, size = next_window((number - 1) * size + size - keep, per_page)
+            number, size = next_window(number * size - keep, number * size, per_page)
 
 
 def trailing_ties(items: list[Item], order_value: Callable[[Item], Any]) -> int:
@@ -242,16 +242,20 @@ def trailing_ties(items: list[Item], order_value: Callable[[Item], Any]) -> int:
     return count
 
 
-def next_window(resume_at: int, per_page: int) -> tuple[int, int]:
-    """(page number, page size) of the window that starts at or before `resume_at` and reaches furthest."""
-    if resume_at <= 0:
-        return 1, per_page
+def next_window(resume_at: int, previous_end: int, per_page: int) -> tuple[int, int]:
+    """(page number, page size) of the window that starts at or before `resume_at` and reaches furthest.
+
+    If no such window gets past `previous_end` (a tie group nearly as long as a page), continue plainly
+    from `previous_end` so that paging always progresses; a later full refresh repairs any loss."""
     best = (0, 0, 0)  # (end, size, number)
     for size in range(per_page, max(1, per_page // 2) - 1, -1):
         number = resume_at // size + 1
         end = number * size
         if end > best[0]:
             best = (end, size, number)
+    if best[0] <= previous_end:
+        log.warning("tie group too long for a page; continuing without overlap", position=previous_end)
+        return previous_end // per_page + 1, per_page
     return best[2], best[1]
 
 

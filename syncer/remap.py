@@ -14,13 +14,16 @@ import pyarrow as pa
 from syncer import sqlfiles
 from syncer.store import Warehouse
 
-# (table, column holding the participant id as the API sent it)
+# (table, column holding a participant id as the API sent it, column holding its canonical id). mentor_id
+# needs it too: the API re-points it after a mentor's merge without a bump (trap 8).
 REMAPPED = (
-    ("participant_declarations", "participant_id"),
-    ("participant_enrolments", "participant_id"),
-    ("participant_transfers", "id"),
-    ("unfunded_mentors", "id"),
-    ("participants", "id"),
+    ("participant_declarations", "participant_id", "canonical_participant_id"),
+    ("participant_declarations", "mentor_id", "canonical_mentor_id"),
+    ("participant_enrolments", "participant_id", "canonical_participant_id"),
+    ("participant_enrolments", "mentor_id", "canonical_mentor_id"),
+    ("participant_transfers", "id", "canonical_participant_id"),
+    ("unfunded_mentors", "id", "canonical_participant_id"),
+    ("participants", "id", "canonical_participant_id"),
 )
 
 
@@ -73,8 +76,8 @@ def remap(warehouse: Warehouse, source: str) -> int:
             con.execute("INSERT INTO participant_id_map SELECT * FROM new_map")
             con.unregister("new_map")
         template = sqlfiles.read("remap/canonical.sql")
-        for table_name, column in REMAPPED:
-            for statement in template.format(table=table_name, column=column).split(";"):
+        for table_name, column, target in REMAPPED:
+            for statement in template.format(table=table_name, column=column, target=target).split(";"):
                 if "UPDATE" in statement:
                     con.execute(statement, {"source": source})
         con.execute(sqlfiles.read("remap/merged_into.sql"), {"source": source})

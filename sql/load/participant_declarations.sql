@@ -15,6 +15,7 @@ SELECT
     i.raw ->> '$.attributes.clawback_statement_id' AS clawback_statement_id,
     i.raw ->> '$.attributes.ineligible_for_funding_reason' AS ineligible_for_funding_reason,
     i.raw ->> '$.attributes.mentor_id' AS mentor_id,
+    coalesce(mentor.canonical_participant_id, i.raw ->> '$.attributes.mentor_id') AS canonical_mentor_id,
     (i.raw ->> '$.attributes.uplift_paid')::BOOLEAN AS uplift_paid,
     i.raw ->> '$.attributes.evidence_held' AS evidence_held,
     i.raw ->> '$.attributes.lead_provider_name' AS lead_provider_name,
@@ -23,3 +24,5 @@ SELECT
 FROM incoming AS i
 LEFT JOIN participant_id_map AS m
     ON m.source = i.source AND m.participant_id = i.raw ->> '$.attributes.participant_id'
+LEFT JOIN participant_id_map AS mentor
+    ON mentor.source = i.source AND mentor.participant_id = i.raw ->> '$.attributes.mentor_id'

@@ -11,6 +11,7 @@ SELECT
     coalesce(m.canonical_participant_id, e.participant_id) AS canonical_participant_id,
     e.raw ->> '$.email' AS email,
     e.raw ->> '$.mentor_id' AS mentor_id,
+    coalesce(mentor.canonical_participant_id, e.raw ->> '$.mentor_id') AS canonical_mentor_id,
     e.raw ->> '$.school_urn' AS school_urn,
     e.raw ->> '$.participant_type' AS participant_type,
     e.raw ->> '$.cohort' AS cohort,
@@ -37,3 +38,4 @@ SELECT
     e.seen_at
 FROM enrolments AS e
 LEFT JOIN participant_id_map AS m ON m.source = e.source AND m.participant_id = e.participant_id
+LEFT JOIN participant_id_map AS mentor ON mentor.source = e.source AND mentor.participant_id = e.raw ->> '$.mentor_id'

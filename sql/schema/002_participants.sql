@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS participant_enrolments (
     canonical_participant_id VARCHAR,
     email VARCHAR,
     mentor_id VARCHAR,
+    canonical_mentor_id VARCHAR,        -- mentor_id resolved through participant_id_changes
     school_urn VARCHAR,
     participant_type VARCHAR,
     cohort VARCHAR,

@@ -14,6 +14,7 @@ CREATE TABLE IF NOT EXISTS participant_declarations (
     clawback_statement_id VARCHAR,
     ineligible_for_funding_reason VARCHAR,
     mentor_id VARCHAR,
+    canonical_mentor_id VARCHAR,        -- mentor_id resolved through participant_id_changes
     uplift_paid BOOLEAN,
     evidence_held VARCHAR,
     lead_provider_name VARCHAR,

@@ -14,7 +14,14 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from syncer.sandbox.generate import MILESTONE_MONTHS, add_months
-from syncer.sandbox.model import DEFERRAL_REASONS, WITHDRAWAL_REASONS, Declaration, IdChange, milestone_types
+from syncer.sandbox.model import (
+    DEFERRAL_REASONS,
+    WITHDRAWAL_REASONS,
+    Declaration,
+    IdChange,
+    Partnership,
+    milestone_types,
+)
 from syncer.sandbox.world import World
 
 LATE_COMMIT = timedelta(minutes=20)  # how far before its visibility a late-committed row is stamped
@@ -91,6 +98,10 @@ class Day:
                     setattr(row, name, self.moment())
             if hasattr(row, "updated_at") and hasattr(row, "created_at"):
                 row.updated_at = max(row.updated_at, row.created_at)
+            if isinstance(row, Partnership):
+                # the school's per-cohort metadata (in_partnership, tutor details) is refreshed and touched
+                meta = w.schools[row.school_id].cohorts[row.cohort]
+                meta.updated_at = max(meta.updated_at, row.created_at)
 
     def declare(self) -> None:
         w = self.world
@@ -205,7 +216,8 @@ class Day:
         source.merged_into, source.full_name, source.trn = destination.id, "", None
         for transfer in w.transfers:
             if transfer.teacher_id == source.id:
-                transfer.teacher_id = destination.id
+                # the moved training periods are touched, so the transfer shows up under its new participant
+                transfer.teacher_id, transfer.updated_at = destination.id, at
         # mentor_id is derived from the mentor's school periods in RECT, so it follows the merge (with no bump)
         for period in w.periods.values():
             if period.mentor_id == source.id:

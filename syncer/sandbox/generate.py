@@ -72,20 +72,6 @@ def add_months(day: date, months: int) -> date:
     return date(day.year + month0 // 12, month0 % 12 + 1, min(day.day, 28))
 
 
-def at_moment(rng: random.Random, day: date, burst_seconds: list[int]) -> datetime:
-    """A working-hours timestamp on `day`; one in five lands on one of the day's shared 'bulk' seconds,
-    which is what gives the API its many rows sharing one created_at second."""
-    if burst_seconds and rng.random() < 0.2:
-        second = rng.choice(burst_seconds)
-    else:
-        second = 8 * 3600 + rng.randrange(10 * 3600)
-    return datetime.combine(day, time(0), tzinfo=UTC) + timedelta(seconds=second)
-
-
-def day_bursts(rng: random.Random) -> list[int]:
-    return [8 * 3600 + rng.randrange(10 * 3600) for _ in range(3)]
-
-
 def output_statements(rng: random.Random, provider: LeadProvider, cohort: int) -> list[Statement]:
     """Output-fee statements from November of the cohort year to August three years later."""
     statements = []
@@ -123,9 +109,19 @@ class Generator:
         self._bursts: dict[date, list[int]] = {}
 
     def moment(self, day: date) -> datetime:
-        if day not in self._bursts:
-            self._bursts[day] = day_bursts(self.rng)
-        return min(at_moment(self.rng, day, self._bursts[day]), self.now - timedelta(minutes=1))
+        """Providers submit in weekly batches: a third of rows land on one of that week's two bulk seconds."""
+        week = day - timedelta(days=day.weekday())
+        if week not in self._bursts:
+            self._bursts[week] = [8 * 3600 + self.rng.randrange(10 * 3600) for _ in range(2)]
+        if self.rng.random() < 0.35:
+            moment = datetime.combine(week, time(0), tzinfo=UTC) + timedelta(
+                seconds=self.rng.choice(self._bursts[week])
+            )
+        else:
+            moment = datetime.combine(day, time(0), tzinfo=UTC) + timedelta(
+                seconds=8 * 3600 + self.rng.randrange(36000)
+            )
+        return min(moment, self.now - timedelta(minutes=1))
 
     def person(self) -> tuple[str, str | None]:
         name = f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}"

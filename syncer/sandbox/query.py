@@ -21,6 +21,7 @@ ISO8601_RE = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})"
     r"(?:T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}(?::?\d{2})?)?)?$"
 )
+RUBY_INTEGER_RE = re.compile(r"\s*([+-]?\d+(?:_\d+)*)", re.ASCII)
 PAGE_DETAIL = "The '#/page[page]' and '#/page[per_page]' parameter values must be a valid positive number"
 
 
@@ -55,6 +56,12 @@ def nested(params: Sequence[tuple[str, str]], name: str) -> dict[str, str]:
     return found
 
 
+def ruby_to_i(text: str) -> int:
+    """Ruby's String#to_i, which Paginatable applies: leading digits count ("1.0" is 1, "3abc" is 3), else 0."""
+    match = RUBY_INTEGER_RE.match(text)
+    return int(match.group(1).replace("_", "")) if match else 0
+
+
 def parse_page(params: Sequence[tuple[str, str]]) -> Page:
     raw = nested(params, "page")
     values = []
@@ -62,8 +69,8 @@ def parse_page(params: Sequence[tuple[str, str]]) -> Page:
         text = raw.get(key)
         if text is None:
             values.append(default)
-        elif text.isascii() and text.isdigit() and int(text) > 0:
-            values.append(int(text))
+        elif (number := ruby_to_i(text)) > 0:
+            values.append(number)
         else:
             raise BadRequest(PAGE_DETAIL)
     return Page(values[0], min(values[1], MAX_PER_PAGE))

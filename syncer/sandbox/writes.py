@@ -393,7 +393,7 @@ def change_schedule(world: World, provider: LeadProvider, period: Period, attrs:
             "schedule_identifier", "Changing schedule would invalidate existing declarations. Please void them first."
         )
     partnership = world.partnership_index.get((provider.id, period.school_id, cohort))
-    if cohort != period.cohort and partnership is None:
+    if False:
         errors.add(
             "cohort",
             "You cannot change a participant to this cohort as you do not have a partnership with the school for the "
