@@ -8,7 +8,9 @@ body checks) -> `ApiClient.pages` (windowed offset paging). Only sync.py writes 
 from __future__ import annotations
 
 import math
+import queue
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -281,3 +283,40 @@ def error_detail(response: httpx.Response) -> str:
         if "error" in body:
             return str(body["error"])
     return response.text[:200]
+
+
+def prefetched(pages: Iterator[Page], depth: int = 1) -> Iterator[Page]:
+    """Fetches the next page in a thread while the caller writes the current one: the server's time and the
+    warehouse's time then overlap instead of adding up. At most `depth` pages wait in memory."""
+    handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for page in pages:
+                while not stop.is_set():
+                    try:
+                        handoff.put(("page", page), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            handoff.put(("done", None))
+        except BaseException as exc:  # handed to the consumer, which re-raises it in its own thread
+            handoff.put(("error", exc))
+
+    worker = threading.Thread(target=produce, name="page-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = handoff.get()
+            if kind == "page":
+                yield value
+            elif kind == "error":
+                raise value
+            else:
+                return
+    finally:
+        stop.set()
+        worker.join(timeout=60)

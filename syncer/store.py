@@ -69,6 +69,10 @@ class Warehouse:
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = connect(self.path)
+        # bounded memory for a long-running daemon; checkpoint in large steps rather than every few pages
+        self.con.execute("SET memory_limit = '384MB'")
+        self.con.execute("SET checkpoint_threshold = '256MB'")
+        self.con.execute("SET preserve_insertion_order = false")
         self.migrate()
 
     def close(self) -> None:
@@ -191,20 +195,32 @@ class Warehouse:
         return counts
 
     def stage(self, table: str, key: tuple[str, ...]) -> None:
-        """staged := sql/load/<table>.sql over `incoming`, one row per key."""
-        keys = ", ".join(("source", *key))
+        """staged := sql/load/<table>.sql over `incoming`, each row classified against the warehouse as
+        new, changed (payload differs, or it comes back after removal) or same (byte-identical)."""
+        join = " AND ".join(f"t.{k} = loaded.{k}" for k in ("source", *key))
+        changed = "t.raw IS DISTINCT FROM loaded.raw OR t.removed_at IS NOT NULL" if self.has_raw(table) else "false"
         self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE staged AS SELECT DISTINCT ON ({keys}) * FROM ("
-            f"{sqlfiles.read(f'load/{table}.sql')}) AS loaded"
+            f"CREATE OR REPLACE TEMP TABLE staged AS SELECT loaded.*, "
+            f"CASE WHEN t.source IS NULL THEN 'new' WHEN {changed} THEN 'changed' ELSE 'same' END AS change "
+            f"FROM ({sqlfiles.read(f'load/{table}.sql')}) AS loaded LEFT JOIN {table} AS t ON {join}"
         )
 
+    def has_raw(self, table: str) -> bool:
+        return "raw" in self.columns(table)
+
     def upsert(self, table: str, key: tuple[str, ...], hooks: tuple[str, ...] = ()) -> PageCounts:
+        """Bulk upsert of `incoming`: plain INSERT for new rows, UPDATE only where the payload changed, and
+        only last_seen_at for byte-identical rows (the API bumps updated_at for changes we cannot see)."""
         self.stage(table, key)
         for hook in hooks:
             self.con.execute(sqlfiles.read(f"load/{table}.{hook}.sql"))
-        counts = self.con.execute(count_sql(table, key, "raw" in self.columns(table))).fetchone()
+        for statement in write_sql(table, key, self.columns(table)):
+            self.con.execute(statement)
+        counts = self.con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE change = 'new'), count(*) FILTER (WHERE change = 'changed'), "
+            "count(*) FILTER (WHERE change = 'same') FROM staged"
+        ).fetchone()
         assert counts is not None
-        self.con.execute(upsert_sql(table, key, self.columns(table)))
         return PageCounts(records=counts[0], inserted=counts[1], updated=counts[2], unchanged=counts[3])
 
     def upsert_child(self, child: Child, parent_table: str) -> None:
@@ -267,27 +283,18 @@ class Warehouse:
         return self.con.execute(sql, params).fetchall()
 
 
-def count_sql(table: str, key: tuple[str, ...], has_raw: bool) -> str:
-    join = " AND ".join(f"t.{k} = s.{k}" for k in ("source", *key))
-    changed = "t.raw IS DISTINCT FROM s.raw OR t.removed_at IS NOT NULL" if has_raw else "false"
-    return (
-        f"SELECT count(*), count(*) FILTER (WHERE t.source IS NULL), "
-        f"count(*) FILTER (WHERE t.source IS NOT NULL AND ({changed})), "
-        f"count(*) FILTER (WHERE t.source IS NOT NULL AND NOT ({changed})) "
-        f"FROM staged AS s LEFT JOIN {table} AS t ON {join}"
-    )
-
-
-def upsert_sql(table: str, key: tuple[str, ...], columns: tuple[str, ...]) -> str:
+def write_sql(table: str, key: tuple[str, ...], columns: tuple[str, ...]) -> list[str]:
     data = [c for c in columns if c not in BOOKKEEPING]
     keys = ("source", *key)
-    sets = [f"{c} = excluded.{c}" for c in data if c not in keys] + ["last_seen_at = excluded.last_seen_at"]
-    if "removed_at" in columns:
-        sets.append("removed_at = NULL")
-    bookkeeping = ["first_seen_at", "last_seen_at"] + (["removed_at"] if "removed_at" in columns else [])
-    values = ["seen_at", "seen_at"] + (["NULL"] if "removed_at" in columns else [])
-    return (
+    join = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+    removable = "removed_at" in columns
+    bookkeeping = ["first_seen_at", "last_seen_at"] + (["removed_at"] if removable else [])
+    values = ["seen_at", "seen_at"] + (["NULL"] if removable else [])
+    sets = [f"{c} = s.{c}" for c in data if c not in keys] + ["last_seen_at = s.seen_at"]
+    sets += ["removed_at = NULL"] if removable else []
+    return [
         f"INSERT INTO {table} ({', '.join(data + bookkeeping)}) "
-        f"SELECT {', '.join(data + values)} FROM staged "
-        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(sets)}"
-    )
+        f"SELECT {', '.join(data + values)} FROM staged WHERE change = 'new'",
+        f"UPDATE {table} AS t SET {', '.join(sets)} FROM staged AS s WHERE {join} AND s.change = 'changed'",
+        f"UPDATE {table} AS t SET last_seen_at = s.seen_at FROM staged AS s WHERE {join} AND s.change = 'same'",
+    ]

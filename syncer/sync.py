@@ -22,7 +22,7 @@ import orjson
 import structlog
 
 from syncer.api_models import split_valid
-from syncer.client import ApiClient, format_timestamp
+from syncer.client import ApiClient, format_timestamp, prefetched
 from syncer.config import Settings, SourceConfig
 from syncer.errors import SyncerError
 from syncer.remap import remap
@@ -175,18 +175,21 @@ def scan(
         if cohort is not None:
             params["filter[cohort]"] = str(cohort)
         previous: set[str] = set()
-        pages = client.pages(
-            stream.path,
-            params,
-            source.per_page,
-            order_value=stream.order_value if stream.order_field else None,
-            blind_overlap=0 if stream.order_field else BLIND_OVERLAP,
+        pages = prefetched(
+            client.pages(
+                stream.path,
+                params,
+                source.per_page,
+                order_value=stream.order_value if stream.order_field else None,
+                blind_overlap=0 if stream.order_field else BLIND_OVERLAP,
+            )
         )
         for page in pages:
             if server_start is None:
                 server_start = min(page.server_date or started, now_utc())
             valid, bad = split_valid(stream.item_type, page.items)
-            fresh = [item for item in valid if item["id"] not in previous]  # the overlap repeats rows
+            # the window overlap repeats rows of the previous page; a key must also appear once per page
+            fresh = list({item["id"]: item for item in valid if item["id"] not in previous}.values())
             previous = {item["id"] for item in valid}
             finish = None
             if page.last and position == len(cohorts) - 1:

@@ -3,39 +3,55 @@ WITH enrolments AS (
     SELECT i.source, i.raw ->> '$.id' AS participant_id, e AS raw, i.seen_at
     FROM incoming AS i,
         LATERAL (SELECT unnest(CAST(i.raw -> '$.attributes.ecf_enrolments' AS JSON[])) AS e)
+),
+parsed AS (
+    SELECT
+        source, participant_id, raw, seen_at,
+        json_transform(raw, '{
+            "training_record_id": "VARCHAR", "email": "VARCHAR", "mentor_id": "VARCHAR", "school_urn": "VARCHAR",
+            "participant_type": "VARCHAR", "cohort": "VARCHAR", "training_status": "VARCHAR",
+            "participant_status": "VARCHAR", "eligible_for_funding": "BOOLEAN", "pupil_premium_uplift": "BOOLEAN",
+            "sparsity_uplift": "BOOLEAN", "schedule_identifier": "VARCHAR", "delivery_partner_id": "VARCHAR",
+            "withdrawal": {"reason": "VARCHAR", "date": "TIMESTAMPTZ"},
+            "deferral": {"reason": "VARCHAR", "date": "TIMESTAMPTZ"},
+            "created_at": "TIMESTAMPTZ", "induction_end_date": "DATE",
+            "most_recent_induction_period_end_date": "DATE", "overall_induction_start_date": "DATE",
+            "mentor_funding_end_date": "DATE", "cohort_changed_after_payments_frozen": "BOOLEAN",
+            "mentor_ineligible_for_funding_reason": "VARCHAR", "working_pattern": "VARCHAR"}') AS j
+    FROM enrolments
 )
 SELECT
-    e.source,
-    e.raw ->> '$.training_record_id' AS training_record_id,
-    e.participant_id,
-    coalesce(m.canonical_participant_id, e.participant_id) AS canonical_participant_id,
-    e.raw ->> '$.email' AS email,
-    e.raw ->> '$.mentor_id' AS mentor_id,
-    coalesce(mentor.canonical_participant_id, e.raw ->> '$.mentor_id') AS canonical_mentor_id,
-    e.raw ->> '$.school_urn' AS school_urn,
-    e.raw ->> '$.participant_type' AS participant_type,
-    e.raw ->> '$.cohort' AS cohort,
-    e.raw ->> '$.training_status' AS training_status,
-    e.raw ->> '$.participant_status' AS participant_status,
-    (e.raw ->> '$.eligible_for_funding')::BOOLEAN AS eligible_for_funding,
-    (e.raw ->> '$.pupil_premium_uplift')::BOOLEAN AS pupil_premium_uplift,
-    (e.raw ->> '$.sparsity_uplift')::BOOLEAN AS sparsity_uplift,
-    e.raw ->> '$.schedule_identifier' AS schedule_identifier,
-    e.raw ->> '$.delivery_partner_id' AS delivery_partner_id,
-    e.raw ->> '$.withdrawal.reason' AS withdrawal_reason,
-    (e.raw ->> '$.withdrawal.date')::TIMESTAMPTZ AS withdrawal_date,
-    e.raw ->> '$.deferral.reason' AS deferral_reason,
-    (e.raw ->> '$.deferral.date')::TIMESTAMPTZ AS deferral_date,
-    (e.raw ->> '$.created_at')::TIMESTAMPTZ AS created_at,
-    (e.raw ->> '$.induction_end_date')::DATE AS induction_end_date,
-    (e.raw ->> '$.most_recent_induction_period_end_date')::DATE AS most_recent_induction_period_end_date,
-    (e.raw ->> '$.overall_induction_start_date')::DATE AS overall_induction_start_date,
-    (e.raw ->> '$.mentor_funding_end_date')::DATE AS mentor_funding_end_date,
-    (e.raw ->> '$.cohort_changed_after_payments_frozen')::BOOLEAN AS cohort_changed_after_payments_frozen,
-    e.raw ->> '$.mentor_ineligible_for_funding_reason' AS mentor_ineligible_for_funding_reason,
-    e.raw ->> '$.working_pattern' AS working_pattern,
-    e.raw,
-    e.seen_at
-FROM enrolments AS e
-LEFT JOIN participant_id_map AS m ON m.source = e.source AND m.participant_id = e.participant_id
-LEFT JOIN participant_id_map AS mentor ON mentor.source = e.source AND mentor.participant_id = e.raw ->> '$.mentor_id'
+    p.source,
+    p.j.training_record_id AS training_record_id,
+    p.participant_id,
+    coalesce(m.canonical_participant_id, p.participant_id) AS canonical_participant_id,
+    p.j.email AS email,
+    p.j.mentor_id AS mentor_id,
+    coalesce(mentor.canonical_participant_id, p.j.mentor_id) AS canonical_mentor_id,
+    p.j.school_urn AS school_urn,
+    p.j.participant_type AS participant_type,
+    p.j.cohort AS cohort,
+    p.j.training_status AS training_status,
+    p.j.participant_status AS participant_status,
+    p.j.eligible_for_funding AS eligible_for_funding,
+    p.j.pupil_premium_uplift AS pupil_premium_uplift,
+    p.j.sparsity_uplift AS sparsity_uplift,
+    p.j.schedule_identifier AS schedule_identifier,
+    p.j.delivery_partner_id AS delivery_partner_id,
+    p.j.withdrawal.reason AS withdrawal_reason,
+    p.j.withdrawal.date AS withdrawal_date,
+    p.j.deferral.reason AS deferral_reason,
+    p.j.deferral.date AS deferral_date,
+    p.j.created_at AS created_at,
+    p.j.induction_end_date AS induction_end_date,
+    p.j.most_recent_induction_period_end_date AS most_recent_induction_period_end_date,
+    p.j.overall_induction_start_date AS overall_induction_start_date,
+    p.j.mentor_funding_end_date AS mentor_funding_end_date,
+    p.j.cohort_changed_after_payments_frozen AS cohort_changed_after_payments_frozen,
+    p.j.mentor_ineligible_for_funding_reason AS mentor_ineligible_for_funding_reason,
+    p.j.working_pattern AS working_pattern,
+    p.raw,
+    p.seen_at
+FROM parsed AS p
+LEFT JOIN participant_id_map AS m ON m.source = p.source AND m.participant_id = p.participant_id
+LEFT JOIN participant_id_map AS mentor ON mentor.source = p.source AND mentor.participant_id = p.j.mentor_id

@@ -1,13 +1,20 @@
 -- staging: one API participant item -> one participants row (rename and cast only)
+WITH parsed AS (
+    SELECT
+        source, raw, seen_at,
+        json_transform(raw, '{"id": "VARCHAR", "attributes": {
+            "full_name": "VARCHAR", "teacher_reference_number": "VARCHAR", "updated_at": "TIMESTAMPTZ"}}') AS j
+    FROM incoming
+)
 SELECT
-    i.source,
-    i.raw ->> '$.id' AS id,
-    i.raw ->> '$.attributes.full_name' AS full_name,
-    i.raw ->> '$.attributes.teacher_reference_number' AS teacher_reference_number,
-    (i.raw ->> '$.attributes.updated_at')::TIMESTAMPTZ AS updated_at,
-    coalesce(m.canonical_participant_id, i.raw ->> '$.id') AS canonical_participant_id,
+    p.source,
+    p.j.id AS id,
+    p.j.attributes.full_name AS full_name,
+    p.j.attributes.teacher_reference_number AS teacher_reference_number,
+    p.j.attributes.updated_at AS updated_at,
+    coalesce(m.canonical_participant_id, p.j.id) AS canonical_participant_id,
     CAST(NULL AS VARCHAR) AS merged_into_id,
-    i.raw,
-    i.seen_at
-FROM incoming AS i
-LEFT JOIN participant_id_map AS m ON m.source = i.source AND m.participant_id = i.raw ->> '$.id'
+    p.raw,
+    p.seen_at
+FROM parsed AS p
+LEFT JOIN participant_id_map AS m ON m.source = p.source AND m.participant_id = p.j.id

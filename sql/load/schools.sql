@@ -1,17 +1,27 @@
 -- staging: one API school item (per cohort) -> one schools row, keyed by (id, cohort)
+WITH parsed AS (
+    SELECT
+        source, raw, seen_at,
+        json_transform(raw, '{"id": "VARCHAR", "attributes": {
+            "cohort": "VARCHAR", "name": "VARCHAR", "urn": "VARCHAR", "in_partnership": "BOOLEAN",
+            "induction_programme_choice": "VARCHAR", "expression_of_interest": "BOOLEAN",
+            "induction_tutor_name": "VARCHAR", "induction_tutor_email": "VARCHAR",
+            "created_at": "TIMESTAMPTZ", "updated_at": "TIMESTAMPTZ"}}') AS j
+    FROM incoming
+)
 SELECT
-    i.source,
-    i.raw ->> '$.id' AS id,
-    i.raw ->> '$.attributes.cohort' AS cohort,
-    i.raw ->> '$.attributes.name' AS name,
-    i.raw ->> '$.attributes.urn' AS urn,
-    (i.raw ->> '$.attributes.in_partnership')::BOOLEAN AS in_partnership,
-    i.raw ->> '$.attributes.induction_programme_choice' AS induction_programme_choice,
-    (i.raw ->> '$.attributes.expression_of_interest')::BOOLEAN AS expression_of_interest,
-    i.raw ->> '$.attributes.induction_tutor_name' AS induction_tutor_name,
-    i.raw ->> '$.attributes.induction_tutor_email' AS induction_tutor_email,
-    (i.raw ->> '$.attributes.created_at')::TIMESTAMPTZ AS created_at,
-    (i.raw ->> '$.attributes.updated_at')::TIMESTAMPTZ AS updated_at,
-    i.raw,
-    i.seen_at
-FROM incoming AS i
+    source,
+    j.id AS id,
+    j.attributes.cohort AS cohort,
+    j.attributes.name AS name,
+    j.attributes.urn AS urn,
+    j.attributes.in_partnership AS in_partnership,
+    j.attributes.induction_programme_choice AS induction_programme_choice,
+    j.attributes.expression_of_interest AS expression_of_interest,
+    j.attributes.induction_tutor_name AS induction_tutor_name,
+    j.attributes.induction_tutor_email AS induction_tutor_email,
+    j.attributes.created_at AS created_at,
+    j.attributes.updated_at AS updated_at,
+    raw,
+    seen_at
+FROM parsed

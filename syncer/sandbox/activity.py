@@ -49,6 +49,7 @@ class Day:
         w.clock = self.end
         populator = w.populator
         populator.rng, populator.now, populator.today = self.rng, self.end, self.today
+        populator.latest = self.end - timedelta(seconds=1)
         populator._bursts.clear()
         self.mark_payable()
         self.done["partnerships_recounted"] += len(w.recount_partnerships())

@@ -8,7 +8,6 @@ state that the statement timeline implies on the start date.
 from __future__ import annotations
 
 import random
-import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
 from syncer.sandbox.model import (
@@ -64,7 +63,9 @@ DEFAULT_START = datetime(2026, 7, 1, 6, 0, tzinfo=UTC)
 
 
 def new_id(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    """A version-4 UUID from the seeded generator (formatted by hand: this is the generator's hot path)."""
+    h = f"{rng.getrandbits(128):032x}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
 def add_months(day: date, months: int) -> date:
@@ -107,21 +108,27 @@ class Generator:
         self.now = start
         self.today = start.date()
         self._bursts: dict[date, list[int]] = {}
+        self._midnights: dict[date, datetime] = {}
+        self.latest = start - timedelta(minutes=1)  # generated history ends just before the clock
+
+    def midnight(self, day: date) -> datetime:
+        found = self._midnights.get(day)
+        if found is None:
+            found = self._midnights[day] = datetime.combine(day, time(0), tzinfo=UTC)
+        return found
 
     def moment(self, day: date) -> datetime:
         """Providers submit in weekly batches: a third of rows land on one of that week's two bulk seconds."""
-        week = day - timedelta(days=day.weekday())
-        if week not in self._bursts:
-            self._bursts[week] = [8 * 3600 + self.rng.randrange(10 * 3600) for _ in range(2)]
-        if self.rng.random() < 0.35:
-            moment = datetime.combine(week, time(0), tzinfo=UTC) + timedelta(
-                seconds=self.rng.choice(self._bursts[week])
-            )
+        rng = self.rng
+        if rng.random() < 0.35:
+            week = day - timedelta(days=day.weekday())
+            bursts = self._bursts.get(week)
+            if bursts is None:
+                bursts = self._bursts[week] = [28800 + int(rng.random() * 36000) for _ in range(2)]
+            moment = self.midnight(week) + timedelta(seconds=bursts[int(rng.random() * 2)])
         else:
-            moment = datetime.combine(day, time(0), tzinfo=UTC) + timedelta(
-                seconds=8 * 3600 + self.rng.randrange(36000)
-            )
-        return min(moment, self.now - timedelta(minutes=1))
+            moment = self.midnight(day) + timedelta(seconds=28800 + int(rng.random() * 36000))
+        return moment if moment < self.latest else self.latest
 
     def person(self) -> tuple[str, str | None]:
         name = f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}"
@@ -147,13 +154,14 @@ class Generator:
     def declaration_for(
         self, period: TrainingPeriod, dtype: str, on: date, statements: list[Statement]
     ) -> Declaration | None:
-        declared = datetime.combine(on, time(10), tzinfo=UTC) + timedelta(seconds=self.rng.randrange(20000))
-        created = self.moment(min(on + timedelta(days=self.rng.randrange(6)), self.today))
+        rng = self.rng
+        declared = self.midnight(on) + timedelta(seconds=36000 + int(rng.random() * 20000))
+        created = self.moment(min(on + timedelta(days=int(rng.random() * 6)), self.today))
         if created < declared:
             declared = created - timedelta(hours=1)
-        evidence = None if dtype == "started" else self.rng.choice(EVIDENCE_HELD[:3])
+        evidence = None if dtype == "started" else EVIDENCE_HELD[int(rng.random() * 3)]
         declaration = Declaration(
-            id=new_id(self.rng),
+            id=new_id(rng),
             training_period=period,
             declaration_type=dtype,
             declaration_date=declared,
@@ -176,13 +184,10 @@ class Generator:
     def advance_payment(self, declaration: Declaration, statement: Statement) -> None:
         if statement.cut_off_date < self.today:
             declaration.payment_status = "payable"
-            declaration.updated_at = max(
-                declaration.updated_at,
-                datetime.combine(statement.cut_off_date + timedelta(days=1), time(0), tzinfo=UTC),
-            )
+            declaration.updated_at = max(declaration.updated_at, self.midnight(statement.cut_off_date + timedelta(days=1)))
         if statement.payment_date < self.today:
             declaration.payment_status = "paid"
-            declaration.updated_at = datetime.combine(statement.payment_date, time(14), tzinfo=UTC)
+            declaration.updated_at = self.midnight(statement.payment_date) + timedelta(hours=14)
 
 
 def make_providers(rng: random.Random, count: int) -> list[LeadProvider]:

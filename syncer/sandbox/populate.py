@@ -34,7 +34,7 @@ from syncer.sandbox.model import (
 if TYPE_CHECKING:
     from syncer.sandbox.world import World
 
-COHORT_WEIGHTS = (20, 20, 20, 18, 14, 8)
+COHORT_WEIGHTS = (27, 27, 24, 12, 7, 3)
 
 
 class Populator(Generator):
@@ -174,13 +174,17 @@ class Populator(Generator):
         statements = self.statements[(period.lead_provider_id, period.cohort)]
         for dtype in milestone_types(period.schedule_identifier, period.participant_type, period.cohort):
             on = add_months(period.started_on, MILESTONE_MONTHS[dtype]) + timedelta(days=rng.randrange(25))
-            if on > stop or on >= self.today or rng.random() < 0.04:
+            if on > stop or on >= self.today or rng.random() < 0.02:
                 break
             declaration = self.declaration_for(period, dtype, on, statements)
             if declaration is None:
                 break
             self.maybe_void(declaration, statements)
             self.world.add_declaration(declaration)
+            if declaration.payment_status == "voided":  # a provider voids a mistake and declares again
+                again = self.declaration_for(period, dtype, min(on + timedelta(days=7), self.today), statements)
+                if again is not None:
+                    self.world.add_declaration(again)
             if dtype == "completed":
                 period.finished_on = on + timedelta(days=30)
                 period.induction_end_date = on if period.participant_type == "ect" else None
@@ -188,11 +192,11 @@ class Populator(Generator):
     def maybe_void(self, declaration: Declaration, statements: list[Statement]) -> None:
         rng = self.rng
         roll = rng.random()
-        if roll < 0.03:  # voided before it was paid
+        if roll < 0.06:  # voided before it was paid
             declaration.payment_status = "voided"
             declaration.updated_at = self.moment(min(declaration.created_at.date() + timedelta(days=5), self.today))
             declaration.updated_at = max(declaration.updated_at, declaration.created_at)
-        elif declaration.payment_status == "paid" and roll < 0.05:
+        elif declaration.payment_status == "paid" and roll < 0.08:
             voided_on = min(declaration.updated_at.date() + timedelta(days=rng.randrange(5, 120)), self.today)
             clawback = next((s for s in statements if s.cut_off_date >= voided_on), None)
             if clawback is None:

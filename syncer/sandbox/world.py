@@ -7,6 +7,7 @@ Scoped lists are cached per world version, so paging a large list costs a slice,
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -54,7 +55,13 @@ class World:
         self.version = 0
         self._cache: dict[tuple[Any, ...], Any] = {}
         self.populator = Populator(self, participants, providers)
-        self.populator.run()
+        # millions of small objects and no cycles among them: the cyclic GC would only rescan them repeatedly
+        gc.disable()
+        try:
+            self.populator.run()
+        finally:
+            gc.enable()
+            gc.freeze()
 
     # -- mutation bookkeeping -------------------------------------------------------------------------------
     def changed(self) -> None:
@@ -156,7 +163,8 @@ class World:
     # -- provider-scoped lists (cached per version) ---------------------------------------------------------
     def participants(self, provider_id: str) -> list[Teacher]:
         def build() -> list[Teacher]:
-            ids = {p.teacher_id for p in self.periods.values() if p.lead_provider_id == provider_id}
+            # insertion order, not a set: ties in created_at must not follow the per-process string hash
+            ids = dict.fromkeys(p.teacher_id for p in self.periods.values() if p.lead_provider_id == provider_id)
             found = [self.teachers[i] for i in ids if self.is_visible_teacher(self.teachers[i])]
             return sorted(found, key=lambda t: t.created_at)
 
@@ -226,9 +234,9 @@ class World:
 
     def transfer_scope(self, provider_id: str) -> list[Teacher]:
         def build() -> list[Teacher]:
-            ids = {
+            ids = dict.fromkeys(
                 t.teacher_id for t in self.transfers if provider_id in (t.leaving_provider_id, t.joining_provider_id)
-            }
+            )
             found = [self.teachers[i] for i in ids if self.is_visible_teacher(self.teachers[i])]
             return sorted(found, key=lambda t: t.created_at)
 

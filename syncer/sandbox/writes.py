@@ -39,6 +39,7 @@ from syncer.sandbox.world import World
 Handler = Callable[[Request, World, LeadProvider], Awaitable[Response]]
 Attributes = dict[str, Any]
 Wanted = tuple[str, datetime, str | None]  # declaration_type, declaration_date, evidence_held
+Period = TrainingPeriod | None
 
 STRUCTURE = "Correct json data structure required. See API docs for reference."
 RFC3339_RE = re.compile(
@@ -96,15 +97,15 @@ class Errors(list[tuple[str, str]]):
 
 
 def reply(body: Any, status: int = 200) -> Response:
-    from syncer.sandbox.app import json_response  # app imports this module, so only at call time
+    from syncer.sandbox import app  # app imports this module, so only at call time
 
-    return json_response(body, status)
+    return app.json_response(body, status)
 
 
 def not_found() -> Response:
-    from syncer.sandbox.app import NOT_FOUND
+    from syncer.sandbox import app
 
-    return reply(NOT_FOUND, 404)
+    return reply(app.NOT_FOUND, 404)
 
 
 async def read_attributes(request: Request, fields: tuple[str, ...]) -> Attributes:
@@ -141,11 +142,10 @@ def parse_rfc3339(raw: str) -> datetime | None:
             digits = zone[1:].replace(":", "")
             offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
             moment = moment.replace(tzinfo=timezone(-offset if zone[0] == "-" else offset))
-    except ValueError:
+        moment += timedelta(microseconds=int((fraction or ".0")[1:7].ljust(6, "0")))
+        return moment.astimezone(UTC)  # RECT would read a zone-less time as London time; the sandbox keeps UTC
+    except (ValueError, OverflowError):  # impossible dates, offsets of a day or more, years past 9999
         return None
-    if fraction:
-        moment += timedelta(microseconds=int(fraction[1:7].ljust(6, "0")))
-    return moment.astimezone(UTC)  # RECT would read a zone-less time as London time; the sandbox keeps UTC
 
 
 def find_participant(world: World, provider: LeadProvider, participant_id: str | None) -> Teacher | None:
@@ -175,13 +175,9 @@ def enrolment(
 
 
 def next_statement(world: World, provider_id: str, cohort: int, open_only: bool) -> Statement | None:
-    today = world.today
-    found = [
-        s
-        for s in world.statement_scope(provider_id)
-        if s.cohort == cohort and s.cut_off_date >= today and (s.status == "open" or not open_only)
-    ]
-    return min(found, key=lambda s: s.cut_off_date, default=None)
+    """The output statement a declaration lands on; creation also wants it open, the clawback path does not."""
+    found = [s for s in world.statement_scope(provider_id) if s.cohort == cohort and s.cut_off_date >= world.today]
+    return min((s for s in found if s.status == "open" or not open_only), key=lambda s: s.cut_off_date, default=None)
 
 
 def evidence_rule(period: TrainingPeriod, declaration_type: str) -> tuple[tuple[str, ...], bool]:
@@ -295,7 +291,7 @@ async def void_declaration(request: Request, world: World, provider: LeadProvide
     if record is None or record.training_period.lead_provider_id != provider.id:
         return not_found()
     errors = Errors()
-    title = "participant_declaration_id"
+    title = "participant_declaration_id"  # RECT's error mapping for declaration_api_id
     if record.payment_status == "paid":
         if record.clawback_status != "no_clawback":
             errors.add(title, "The declaration will or has been refunded")
@@ -312,10 +308,6 @@ async def void_declaration(request: Request, world: World, provider: LeadProvide
     record.updated_at = world.clock
     world.changed()
     return reply({"data": serialize.declaration(world, record, provider.id)})
-
-
-Period = TrainingPeriod | None
-Action = Callable[[World, LeadProvider, Period, Attributes, Errors], None]
 
 
 def check_reason(attributes: Attributes, reasons: tuple[str, ...], errors: Errors) -> str | None:
@@ -363,7 +355,7 @@ def change_schedule(world: World, provider: LeadProvider, period: Period, attrs:
         errors.add("schedule_identifier", "Enter a valid schedule identifier.")
     cohort = period.cohort if period is not None else 0
     if raw_cohort is not None:
-        if raw_cohort.isascii() and raw_cohort.isdigit() and int(raw_cohort) in provider.cohorts:
+        if raw_cohort in {str(c) for c in provider.cohorts}:
             cohort = int(raw_cohort)
         else:
             errors.add("cohort", "The '#/cohort' you have entered is invalid. Check cohort details and try again.")
@@ -393,7 +385,7 @@ def change_schedule(world: World, provider: LeadProvider, period: Period, attrs:
             "schedule_identifier", "Changing schedule would invalidate existing declarations. Please void them first."
         )
     partnership = world.partnership_index.get((provider.id, period.school_id, cohort))
-    if False:
+    if cohort != period.cohort and partnership is None:
         errors.add(
             "cohort",
             "You cannot change a participant to this cohort as you do not have a partnership with the school for the "
@@ -404,6 +396,9 @@ def change_schedule(world: World, provider: LeadProvider, period: Period, attrs:
     period.schedule_identifier = schedule
     if partnership is not None and cohort != period.cohort:
         period.cohort, period.delivery_partner_id = cohort, partnership.delivery_partner_id
+
+
+Action = Callable[[World, LeadProvider, Period, Attributes, Errors], None]
 
 
 def participant_action(action: Action, fields: tuple[str, ...]) -> Handler:
