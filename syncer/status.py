@@ -40,6 +40,10 @@ def status_rows(warehouse: Warehouse) -> list[dict[str, Any]]:
             quarantined = warehouse.query(
                 "SELECT count(*) FROM quarantine WHERE source = ? AND stream = ?", [source, stream.name]
             )[0][0]
+            success = warehouse.query(
+                "SELECT max(started_at) FROM sync_runs WHERE source = ? AND stream = ? AND outcome = 'success'",
+                [source, stream.name],
+            )[0][0]
             rows.append(
                 {
                     "source": source,
@@ -49,7 +53,8 @@ def status_rows(warehouse: Warehouse) -> list[dict[str, Any]]:
                     "removed": counts[1],
                     "last_run": last[0][0].astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ") if last else "-",
                     "outcome": last[0][1] if last else "-",
-                    "lag": humanise((now - watermark).total_seconds() if watermark else None),
+                    # how old the data is: time since the start of the last scan that completed
+                    "lag": humanise((now - success).total_seconds() if success else None),
                     "quarantined": quarantined,
                 }
             )
