@@ -1,0 +1,116 @@
+"""`make bench`: the numbers behind the speed and memory targets, printed, never asserted.
+
+1. Sandbox: time to generate the world; records/s it serves at per_page=3000.
+2. Full sync from the sandbox over loopback (a separate process, so its peak RSS is its own): records/s end
+   to end, peak RSS, requests per stream against the minimum (ceil((rows + 1) / per_page)).
+3. A no-change incremental cycle: seconds and requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.sandbox_process import SandboxProcess  # noqa: E402
+
+SYNC_ONCE = """
+import json, sys, time, logging
+from syncer import logs
+from syncer.config import load_settings
+from syncer.sync import run_sync
+logs.configure(json=True, level=logging.WARNING)
+settings = load_settings(sys.argv[1])
+started = time.perf_counter()
+result = run_sync(settings)
+print(json.dumps({"seconds": time.perf_counter() - started, "streams": [vars(s) for s in result.streams]}))
+"""
+
+
+def serving_rate(sandbox: SandboxProcess, pages: int = 40) -> tuple[float, int]:
+    records = 0
+    started = time.perf_counter()
+    with sandbox.client() as client:
+        for number in range(1, pages + 1):
+            params = {"page[page]": str(number), "page[per_page]": "3000"}
+            data = orjson.loads(client.get("/api/v3/participant-declarations", params=params).content)["data"]
+            records += len(data)
+            if len(data) < 3000:
+                break
+    return records / (time.perf_counter() - started), records
+
+
+def sync_process(config: Path) -> tuple[dict[str, Any], float]:
+    done = subprocess.run([sys.executable, "-c", SYNC_ONCE, str(config)], capture_output=True, text=True, check=True)
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return json.loads(done.stdout.strip().splitlines()[-1]), peak_mb
+
+
+def minimum_requests(truth: dict[str, Any], per_page: int) -> dict[str, int]:
+    minimum = {name: math.ceil((len(items) + 1) / per_page) for name, items in truth.items() if name != "_meta"}
+    cohorts: dict[str, int] = {}
+    for school in truth["schools"]:
+        cohorts[school["attributes"]["cohort"]] = cohorts.get(school["attributes"]["cohort"], 0) + 1
+    minimum["schools"] = sum(math.ceil((n + 1) / per_page) for n in cohorts.values())
+    return minimum
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--participants", type=int, default=100_000)
+    parser.add_argument("--per-page", type=int, default=3000)
+    args = parser.parse_args()
+    extra = ["--rate-limit", "1000000"]
+    print(f"== sandbox: {args.participants} participants, one lead provider")
+    started = time.perf_counter()
+    with SandboxProcess(seed=1, participants=args.participants, providers=1, extra=extra) as sandbox:
+        print(f"generate + start: {time.perf_counter() - started:.1f} s")
+        rate, sampled = serving_rate(sandbox)
+        print(f"serving: {rate:,.0f} records/s ({sampled} declarations at per_page=3000)")
+        truth = sandbox.truth()
+        total = sum(len(v) for k, v in truth.items() if k != "_meta")
+        print(f"world: {total:,} records ({len(truth['participant-declarations']):,} declarations)")
+        workdir = Path(tempfile.mkdtemp(prefix="ecf-bench-"))
+        config = workdir / "config.toml"
+        config.write_text(
+            f'[warehouse]\npath = "{workdir / "bench.duckdb"}"\n[[sources]]\nname = "bench"\n'
+            f'base_url = "{sandbox.url}/api/v3"\ntoken = "{sandbox.token}"\nper_page = {args.per_page}\n'
+            f"rate_limit = 1000000\n"
+        )
+        print("\n== full sync (separate process)")
+        full, peak_mb = sync_process(config)
+        records = sum(s["records"] for s in full["streams"])
+        print(f"full sync: {records:,} records in {full['seconds']:.1f} s = {records / full['seconds']:,.0f} records/s")
+        print(f"peak RSS of the sync process: {peak_mb:.0f} MB")
+        minimum = minimum_requests(truth, args.per_page)
+        print(f"{'stream':<26}{'records':>10}{'seconds':>9}{'rec/s':>10}{'requests':>10}{'minimum':>9}")
+        for s in full["streams"]:
+            per_second = s["records"] / s["seconds"] if s["seconds"] else 0
+            print(
+                f"{s['stream']:<26}{s['records']:>10,}{s['seconds']:>9.1f}{per_second:>10,.0f}"
+                f"{s['requests']:>10}{minimum[s['stream']]:>9}"
+            )
+        made, least = sum(s["requests"] for s in full["streams"]), sum(minimum.values())
+        print(f"requests: {made} against a minimum of {least} ({(made - least) / least:+.1%})")
+        print("\n== no-change incremental cycle")
+        again, _ = sync_process(config)
+        requests = sum(s["requests"] for s in again["streams"])
+        written = sum(s["inserted"] + s["updated"] for s in again["streams"])
+        print(f"no-change cycle: {again['seconds']:.2f} s, {requests} requests, {written} rows written")
+        httpx.get(sandbox.url, timeout=5)
+
+
+if __name__ == "__main__":
+    main()
