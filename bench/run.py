@@ -24,7 +24,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.sandbox_process import SandboxProcess  # noqa: E402
+from tests.sandbox_process import SandboxProcess
 
 SYNC_ONCE = """
 import json, sys, time, logging

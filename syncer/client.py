@@ -151,7 +151,7 @@ class ApiClient:
         self.close()
 
     def backoff(self, attempt: int) -> float:
-        return min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt) * self.rng.uniform(0.5, 1.5)
+        return float(min(BACKOFF_CAP, BACKOFF_BASE * 2.0**attempt) * self.rng.uniform(0.5, 1.5))
 
     def get(self, path: str, params: Mapping[str, str] | None = None) -> Response:
         """One logical GET: transient faults are retried with jittered backoff; a 429 waits for the next

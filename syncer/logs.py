@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -15,7 +16,7 @@ import structlog
 SECRET_KEYS = ("token", "authorization", "password", "secret")
 
 
-def redact(logger: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
+def redact(logger: Any, method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in list(event):
         if any(word in key.lower() for word in SECRET_KEYS):
             event[key] = "[redacted]"

@@ -90,7 +90,8 @@ class Day:
                 w.populator.add_participant(provider, cohort, "mentor" if self.rng.random() < 0.25 else "ect")
                 self.done["participants_registered"] += 1
         created: list[Any] = []
-        for rows, count in zip((w.teachers, w.periods, w.declarations, w.partnerships), before, strict=False):
+        tables: tuple[dict[str, Any], ...] = (w.teachers, w.periods, w.declarations, w.partnerships)
+        for rows, count in zip(tables, before, strict=False):
             created.extend(list(rows.values())[count:])
         created.extend(w.transfers[before[4] :])
         for row in created:

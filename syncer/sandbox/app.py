@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from email.utils import format_datetime
 from typing import Any
 
@@ -70,7 +70,7 @@ class SandboxMiddleware:
             return
         date_header = format_datetime(self.world.clock, usegmt=True).encode()
 
-        async def send_with_date(message: dict[str, Any]) -> None:
+        async def send_with_date(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), (b"date", date_header)]
             await send(message)
@@ -157,7 +157,7 @@ def truth(world: World) -> Callable[[Request], Awaitable[Response]]:
             result: dict[str, Any] = {}
             for endpoint in ENDPOINTS:
                 cohorts = sorted(world.school_cohorts()) if endpoint.cohort_required else [None]
-                items = []
+                items: list[dict[str, Any]] = []
                 for cohort in cohorts:
                     query = Scoped(world, provider.id, {}, cohort)
                     items.extend(endpoint.serialize(query, r) for r in endpoint.scope(query))

@@ -84,7 +84,8 @@ def transfer_updated_at(query: Scoped, teacher: Record) -> datetime:
 
 def school_updated_at(query: Scoped, school: Record) -> datetime:
     assert query.cohort is not None
-    return school.cohorts[query.cohort].updated_at
+    updated: datetime = school.cohorts[query.cohort].updated_at
+    return updated
 
 
 def plain_sort(updated: Callable[[Scoped, Record], datetime]) -> dict[str, Callable[[Scoped], Any]]:

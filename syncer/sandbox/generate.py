@@ -184,7 +184,9 @@ class Generator:
     def advance_payment(self, declaration: Declaration, statement: Statement) -> None:
         if statement.cut_off_date < self.today:
             declaration.payment_status = "payable"
-            declaration.updated_at = max(declaration.updated_at, self.midnight(statement.cut_off_date + timedelta(days=1)))
+            declaration.updated_at = max(
+                declaration.updated_at, self.midnight(statement.cut_off_date + timedelta(days=1))
+            )
         if statement.payment_date < self.today:
             declaration.payment_status = "paid"
             declaration.updated_at = self.midnight(statement.payment_date) + timedelta(hours=14)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -41,9 +42,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
     )
     if not args.tokens_out:
         print(json.dumps(tokens), flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         serve_forever(world, options, sock)
-    except KeyboardInterrupt:
-        pass
     print("sandbox stopped", file=sys.stderr)
     return 0
