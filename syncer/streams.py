@@ -38,7 +38,7 @@ class Stream:
 
 # Where the ORDER BY column is not in the payload (participants and transfers order by the teacher's
 # created_at), the next page window overlaps the previous one by this many rows instead.
-BLIND_OVERLAP = 30
+BLIND_OVERLAP = 50
 
 STREAMS: tuple[Stream, ...] = (
     Stream("statements", "/statements", "statement", "statements", order_field="payment_date"),

@@ -56,7 +56,7 @@ def test_ties_across_page_boundaries_lose_nothing(tmp_path: Path) -> None:
 
 def check_ties_survive_paging(sandbox: SandboxProcess, tmp_path: Path) -> None:
     declarations = sandbox.truth()["participant-declarations"]
-    per_page = max(range(15, 60), key=lambda size: straddled_boundaries(declarations, size))
+    per_page = max(range(40, 100), key=lambda size: straddled_boundaries(declarations, size))
     assert straddled_boundaries(declarations, per_page) >= 2, "the sandbox must produce ties at page boundaries"
 
     # a naive pager (fixed pages until a short one) really does drop or repeat rows here

@@ -16,6 +16,7 @@ from typing import Any
 from syncer.sandbox.generate import MILESTONE_MONTHS, add_months
 from syncer.sandbox.model import (
     DEFERRAL_REASONS,
+    EVIDENCE_HELD,
     WITHDRAWAL_REASONS,
     Declaration,
     IdChange,
@@ -266,9 +267,11 @@ class Day:
 
     def commit_late(self) -> None:
         """Rows stamped before the previous clock that only become visible now (a long transaction)."""
-        for d in self.sample(self.live("submitted", "eligible"), 0.01)[:5]:
+        candidates = self.live("submitted", "eligible")
+        for d in self.rng.sample(candidates, min(len(candidates), 5)):
             d.updated_at = self.start - timedelta(seconds=self.rng.randrange(1, int(LATE_COMMIT.total_seconds())))
-            d.evidence_held = d.evidence_held or "other"
+            # a visible change, so that a client that misses it really holds stale data
+            d.evidence_held = next(e for e in EVIDENCE_HELD[:3] if e != d.evidence_held)
             self.done["committed_late"] += 1
 
 

@@ -110,6 +110,7 @@ class Generator:
         self._bursts: dict[date, list[int]] = {}
         self._midnights: dict[date, datetime] = {}
         self.latest = start - timedelta(minutes=1)  # generated history ends just before the clock
+        self.burst_share = min(0.35, 4000 / max(1, participants * providers))
 
     def midnight(self, day: date) -> datetime:
         found = self._midnights.get(day)
@@ -118,9 +119,14 @@ class Generator:
         return found
 
     def moment(self, day: date) -> datetime:
-        """Providers submit in weekly batches: a third of rows land on one of that week's two bulk seconds."""
+        """Providers submit in weekly batches: some rows land on one of that week's two bulk seconds, so many
+        rows share one created_at second. The share shrinks as the world grows, keeping tie groups at a
+        realistic few dozen rows rather than growing with the volume."""
         rng = self.rng
-        if rng.random() < 0.35:
+        if day >= self.latest.date():
+            # registered ahead of a start date that is still to come: recently, not all at one instant
+            return self.latest - timedelta(seconds=int(rng.random() * 30 * 86400))
+        if rng.random() < self.burst_share:
             week = day - timedelta(days=day.weekday())
             bursts = self._bursts.get(week)
             if bursts is None:

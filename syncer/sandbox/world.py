@@ -54,6 +54,7 @@ class World:
         self.ticks = 0
         self.version = 0
         self._cache: dict[tuple[Any, ...], Any] = {}
+        self.item_cache: dict[tuple[Any, ...], bytes] = {}
         self.populator = Populator(self, participants, providers)
         # millions of small objects and no cycles among them: the cyclic GC would only rescan them repeatedly
         gc.disable()
@@ -67,6 +68,7 @@ class World:
     def changed(self) -> None:
         self.version += 1
         self._cache.clear()
+        self.item_cache.clear()
 
     def cached(self, key: tuple[Any, ...], build: Callable[[], T]) -> T:
         if key not in self._cache:
