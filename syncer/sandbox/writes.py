@@ -54,12 +54,6 @@ ENGAGEMENT_EVIDENCE = ("75-percent-engagement-met", "75-percent-engagement-met-r
 NOT_RECOGNISED = (
     "Your update cannot be made as the '#/participant_id' is not recognised. Check participant details and try again."
 )
-COURSE_NOT_RECOGNISED = (
-    "The entered '#/course_identifier' is not recognised for the given participant. Check details and try again."
-)
-REASON_NOT_RECOGNISED = (
-    "The entered '#/reason' is not recognised for the given participant. Check details and try again."
-)
 DUPLICATE = "A declaration has already been submitted that will be, or has been, paid for this event."
 MENTOR_TYPES = (
     "You cannot send retained or extended declarations for participants who began their mentor training after "
@@ -69,10 +63,16 @@ OUT_OF_SEQUENCE = (
     "This '#/declaration_date' is invalid. Check that it is in sequence with existing declaration dates for this "
     "participant."
 )
-DECLARATION_TYPE = "Enter a '#/declaration_type'."
-DECLARATION_DATE = "Enter a '#/declaration_date'."
 FUTURE_DATE = "The '#/declaration_date' value cannot be a future date. Check the date and try again."
 NO_SCHEDULE = "The property '#/schedule_identifier' must be present and correspond to a valid schedule."
+
+
+def enter(attribute: str) -> str:
+    return f"Enter a '#/{attribute}'."
+
+
+def unrecognised(attribute: str) -> str:
+    return f"The entered '#/{attribute}' is not recognised for the given participant. Check details and try again."
 
 
 def contract_ended(cohort: int) -> str:
@@ -158,19 +158,20 @@ def find_participant(world: World, provider: LeadProvider, participant_id: str |
 def enrolment(
     world: World, provider: LeadProvider, teacher: Teacher | None, course: str | None, missing: str, errors: Errors
 ) -> TrainingPeriod | None:
-    """The provider's latest period in the course's role; `missing` names the attribute blamed when there is none."""
+    """The provider's latest period in the course's role. When there is none, RECT's declaration service blames
+    course_identifier and its participant actions blame participant_id: `missing` says which."""
     if course is None:
-        errors.add("course_identifier", "Enter a '#/course_identifier'.")
+        errors.add("course_identifier", enter("course_identifier"))
         return None
     if course not in ROLE_BY_COURSE:
-        errors.add("course_identifier", COURSE_NOT_RECOGNISED)
+        errors.add("course_identifier", unrecognised("course_identifier"))
         return None
     if teacher is None:
         return None
     role = ROLE_BY_COURSE[course]
     found = next((p for p in world.latest_periods(teacher.id, provider.id) if p.participant_type == role), None)
     if found is None:
-        errors.add(missing, COURSE_NOT_RECOGNISED if missing == "course_identifier" else NOT_RECOGNISED)
+        errors.add(missing, unrecognised("course_identifier") if missing == "course_identifier" else NOT_RECOGNISED)
     return found
 
 
@@ -217,13 +218,17 @@ async def create_declaration(request: Request, world: World, provider: LeadProvi
     errors = Errors()
     teacher = find_participant(world, provider, participant_id)
     if teacher is None:
-        errors.add("participant_id", NOT_RECOGNISED if participant_id else "Enter a '#/participant_id'.")
+        errors.add("participant_id", NOT_RECOGNISED if participant_id else enter("participant_id"))
     period = enrolment(world, provider, teacher, course, "course_identifier", errors)
     if declaration_type not in DECLARATION_TYPES:
-        errors.add("declaration_type", "Enter a valid declaration type." if declaration_type else DECLARATION_TYPE)
+        errors.add(
+            "declaration_type", "Enter a valid declaration type." if declaration_type else enter("declaration_type")
+        )
     declared = parse_rfc3339(raw_date) if raw_date else None
     if declared is None:
-        errors.add("declaration_date", "Enter a valid RFC3339 '#/declaration_date'." if raw_date else DECLARATION_DATE)
+        errors.add(
+            "declaration_date", "Enter a valid RFC3339 '#/declaration_date'." if raw_date else enter("declaration_date")
+        )
     if errors or period is None or declaration_type is None or declared is None:
         return errors.response()
     # RECT documents the endpoint as idempotent: an exact re-POST answers with the original declaration.
@@ -313,9 +318,9 @@ async def void_declaration(request: Request, world: World, provider: LeadProvide
 def check_reason(attributes: Attributes, reasons: tuple[str, ...], errors: Errors) -> str | None:
     reason = text(attributes, "reason")
     if reason is None:
-        errors.add("reason", "Enter a '#/reason'.")
+        errors.add("reason", enter("reason"))
     elif reason not in reasons:
-        errors.add("reason", REASON_NOT_RECOGNISED)
+        errors.add("reason", unrecognised("reason"))
     return reason
 
 
