@@ -11,19 +11,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from syncer.config import Settings, load_settings
 from syncer.sync import RunResult, run_sync
 from tests.sandbox_process import SandboxProcess
-from tests.warehouse_truth import differences, truth_items, warehouse_items
-
-SOURCE = "lp"
-
-
-def settings_for(sandbox: SandboxProcess, path: Path, **source: Any) -> Settings:
-    return load_settings(
-        warehouse={"path": str(path)},
-        sources=[{"name": SOURCE, "base_url": f"{sandbox.url}/api/v3", "token": sandbox.token, **source}],
-    )
+from tests.warehouse_truth import SOURCE, differences, settings_for, truth_items, warehouse_items
 
 
 def by_stream(result: RunResult) -> dict[str, Any]:

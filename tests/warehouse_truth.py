@@ -8,7 +8,30 @@ from typing import Any
 
 import duckdb
 
+from syncer.config import Settings, load_settings
 from syncer.streams import STREAMS
+from tests.sandbox_process import SandboxProcess
+
+SOURCE = "lp"
+
+
+def settings_for(sandbox: SandboxProcess, path: Path, **source: Any) -> Settings:
+    """Settings for one source reading `sandbox` as its first lead provider, writing the warehouse `path`."""
+    return load_settings(
+        warehouse={"path": str(path)},
+        sources=[{"name": SOURCE, "base_url": f"{sandbox.url}/api/v3", "token": sandbox.token, **source}],
+    )
+
+
+def config_file(sandbox: SandboxProcess, path: Path, **source: Any) -> Path:
+    """The same as a TOML file, for `syncer` subprocesses."""
+    lines = [f'[warehouse]\npath = "{path}"\n[[sources]]\nname = "{SOURCE}"', f'base_url = "{sandbox.url}/api/v3"']
+    lines.append(f'token = "{sandbox.token}"')
+    lines += [f"{key} = {value!r}".replace("'", '"') for key, value in source.items()]
+    config = path.with_suffix(".toml")
+    config.write_text("\n".join(lines) + "\n")
+    return config
+
 
 # Values the real API changes without bumping updated_at (trap 8): only a full scan refreshes them.
 

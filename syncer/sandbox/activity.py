@@ -21,6 +21,7 @@ from syncer.sandbox.model import (
     Declaration,
     IdChange,
     Partnership,
+    Teacher,
     milestone_types,
 )
 from syncer.sandbox.world import World
@@ -208,28 +209,7 @@ class Day:
         if len(candidates) < 4:
             return
         source, destination = self.rng.sample(candidates, 2)
-        at = self.moment()
-        for period in w.periods_by_teacher.pop(source.id, []):
-            period.teacher_id = destination.id
-            w.periods_by_teacher[destination.id].append(period)
-        destination.id_changes.extend(source.id_changes)
-        destination.id_changes.append(IdChange(source.id, destination.id, at))
-        source.id_changes = []
-        destination.updated_at = at
-        source.merged_into, source.full_name, source.trn = destination.id, "", None
-        for transfer in w.transfers:
-            if transfer.teacher_id == source.id:
-                # the moved training periods are touched, so the transfer shows up under its new participant
-                transfer.teacher_id, transfer.updated_at = destination.id, at
-        # mentor_id is derived from the mentor's school periods in RECT, so it follows the merge (with no bump)
-        for period in w.periods.values():
-            if period.mentor_id == source.id:
-                period.mentor_id = destination.id
-        for declaration in w.declarations.values():
-            if declaration.mentor_id == source.id:
-                declaration.mentor_id = destination.id
-        for mentors in w.populator.mentors_at.values():
-            mentors[:] = [destination.id if m == source.id else m for m in mentors]
+        merge_teachers(w, source, destination, self.moment())
         self.done["merged"] += 1
         w.changed()
 
@@ -273,6 +253,32 @@ class Day:
             # a visible change, so that a client that misses it really holds stale data
             d.evidence_held = next(e for e in EVIDENCE_HELD[:3] if e != d.evidence_held)
             self.done["committed_late"] += 1
+
+
+def merge_teachers(world: World, source: Teacher, destination: Teacher, at: datetime) -> None:
+    """RECT's admin merge: the source's periods (and so its declarations) move to the destination, which
+    records the change and is bumped; the declarations are not bumped, and the source vanishes."""
+    for period in world.periods_by_teacher.pop(source.id, []):
+        period.teacher_id = destination.id
+        world.periods_by_teacher[destination.id].append(period)
+    destination.id_changes.extend(source.id_changes)
+    destination.id_changes.append(IdChange(source.id, destination.id, at))
+    source.id_changes = []
+    destination.updated_at = at
+    source.merged_into, source.full_name, source.trn = destination.id, "", None
+    for transfer in world.transfers:
+        if transfer.teacher_id == source.id:
+            # the moved training periods are touched, so the transfer shows up under its new participant
+            transfer.teacher_id, transfer.updated_at = destination.id, at
+    # mentor_id is derived from the mentor's school periods in RECT, so it follows the merge (with no bump)
+    for period in world.periods.values():
+        if period.mentor_id == source.id:
+            period.mentor_id = destination.id
+    for declaration in world.declarations.values():
+        if declaration.mentor_id == source.id:
+            declaration.mentor_id = destination.id
+    for mentors in world.populator.mentors_at.values():
+        mentors[:] = [destination.id if m == source.id else m for m in mentors]
 
 
 def advance(world: World, days: int) -> dict[str, Any]:

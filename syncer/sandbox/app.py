@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from syncer.sandbox import activity, writes
+from syncer.sandbox import activity, events, writes
 from syncer.sandbox.endpoints import BY_NAME, ENDPOINTS, Endpoint, Scoped, filtered, school_cohort
 from syncer.sandbox.model import LeadProvider
 from syncer.sandbox.query import BadRequest, nested, parse_page, parse_sort, window
@@ -178,6 +178,23 @@ def truth(world: World) -> Callable[[Request], Awaitable[Response]]:
     return handle
 
 
+def event(world: World) -> Callable[[Request], Awaitable[Response]]:
+    async def handle(request: Request) -> Response:
+        try:
+            body = orjson.loads(await request.body() or b"{}")
+            if not isinstance(body, dict) or not isinstance(body.get("kind"), str):
+                raise ValueError
+        except (orjson.JSONDecodeError, ValueError):
+            return json_response({"error": 'Body must be JSON like {"kind": "merge", "provider": "<name>"}'}, 400)
+        try:
+            with world.lock:
+                return json_response(events.apply(world, body["kind"], body.get("provider")))
+        except events.EventRefused as exc:
+            return json_response({"error": str(exc)}, 422)
+
+    return handle
+
+
 def tick(world: World) -> Callable[[Request], Awaitable[Response]]:
     async def handle(request: Request) -> Response:
         try:
@@ -219,6 +236,7 @@ def create_app(world: World, rate_limit: int = DEFAULT_RATE_LIMIT, rate_window: 
     routes += [
         Route("/sandbox/truth", truth(world)),
         Route("/sandbox/tick", tick(world), methods=["POST"]),
+        Route("/sandbox/events", event(world), methods=["POST"]),
     ]
     handlers: dict[Any, Callable[[Request, Exception], Any]] = {
         404: not_found,

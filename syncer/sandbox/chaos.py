@@ -1,4 +1,5 @@
 """--chaos flaky|hostile: faults a sync client meets on the real service, injected deterministically.
+(Or one fault alone, for tests: 5xx, slow, truncated, reset, 429, mutate.)
 
 Each /api request draws its fate from Random(seed, request number): 5xx bursts, responses slower than a
 client timeout, bodies cut short (valid HTTP, broken JSON), connections reset mid-body, 429 bursts, and
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syncer.sandbox.world import World
@@ -34,6 +36,13 @@ PROFILES = {
     "none": Profile(0, 0, 0, 0, 0, 0, 0),
     "flaky": Profile(0.04, 0.02, 0.02, 0.02, 0.02, 0.05, 2),
     "hostile": Profile(0.10, 0.04, 0.05, 0.05, 0.05, 0.15, 4),
+    # one fault at a time, for tests that prove each is survived
+    "5xx": Profile(0.2, 0, 0, 0, 0, 0, 2),
+    "slow": Profile(0, 0.15, 0, 0, 0, 0, 0),
+    "truncated": Profile(0, 0, 0.2, 0, 0, 0, 0),
+    "reset": Profile(0, 0, 0, 0.2, 0, 0, 0),
+    "429": Profile(0, 0, 0, 0, 0.15, 0, 2),
+    "mutate": Profile(0, 0, 0, 0, 0, 0.4, 0),
 }
 FAULTS = ("server_error", "slow", "truncated", "reset", "throttled", "mutate")
 
@@ -71,8 +80,7 @@ class ChaosMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == "/sandbox/chaos":
-            body = json.dumps(self.report()).encode()
-            await self.respond(send, 200, body, b"application/json; charset=utf-8")
+            await self.control(scope, receive, send)
             return
         if scope["type"] != "http" or not scope["path"].startswith("/api/") or self.profile == PROFILES["none"]:
             await self.app(scope, receive, send)
@@ -137,5 +145,23 @@ class ChaosMiddleware:
         declaration.updated_at = max(declaration.updated_at, at)
         world.changed()
 
+    async def control(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """GET reports what was injected; POST {"profile": name} switches profile, e.g. to stop the faults."""
+        status = 200
+        if scope["method"] == "POST":
+            try:
+                wanted = json.loads(await Request(scope, receive).body() or b"{}").get("profile")
+                self.profile = PROFILES[wanted]
+                self.burst = None
+            except (ValueError, KeyError, AttributeError, TypeError):
+                status = 400
+        body = json.dumps(
+            {**self.report(), "profiles": sorted(PROFILES)}
+            if status == 200
+            else {"error": f'body must be {{"profile": one of {sorted(PROFILES)}}}'}
+        ).encode()
+        await self.respond(send, status, body, b"application/json; charset=utf-8")
+
     def report(self) -> dict[str, Any]:
-        return {"requests": self.requests, "injected": dict(self.injected)}
+        active = next(name for name, profile in PROFILES.items() if profile == self.profile)
+        return {"profile": active, "requests": self.requests, "injected": dict(self.injected)}

@@ -192,6 +192,7 @@ class SchoolCohort:
     updated_at: datetime
     induction_programme_choice: str
     interested_provider_ids: set[str] = field(default_factory=set)
+    eligible: bool = True  # an ineligible school is listed only to providers partnered with it
 
 
 @dataclass(slots=True)

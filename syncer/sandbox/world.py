@@ -214,9 +214,15 @@ class World:
 
     def school_scope(self, provider_id: str, cohort: int) -> list[School]:
         def build() -> list[School]:
-            return sorted((s for s in self.schools.values() if cohort in s.cohorts), key=lambda s: s.created_at)
+            listed = (
+                s
+                for s in self.schools.values()
+                if cohort in s.cohorts
+                and (s.cohorts[cohort].eligible or self.has_partnership(provider_id, s.id, cohort))
+            )
+            return sorted(listed, key=lambda s: s.created_at)
 
-        return self.cached(("schools", cohort), build)
+        return self.cached(("schools", provider_id, cohort), build)
 
     def unfunded_mentor_scope(self, provider_id: str) -> list[Teacher]:
         def build() -> list[Teacher]:
