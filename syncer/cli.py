@@ -41,6 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser = commands.add_parser("demo", help="run the main job end to end on an embedded sandbox")
     demo_parser.add_argument("--participants", type=int, default=300, help="participants per lead provider")
     demo_parser.add_argument("--seed", type=int, default=1, help="sandbox seed")
+    demo_parser.add_argument("--daemon", action="store_true", help="run the daemon on the sandbox instead")
+    demo_parser.add_argument("--seconds", type=int, default=60, help="how long the --daemon demo runs")
+    run = commands.add_parser("run", help="the daemon: scheduled syncs, read snapshot, /healthz and /metrics")
+    run.add_argument("--config", type=Path, default=Path("config.toml"), help="TOML config (default config.toml)")
     return parser
 
 
@@ -56,8 +60,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from syncer.sandbox.run import run_sandbox
 
             return run_sandbox(args)
+        if args.command == "demo" and args.daemon:
+            from syncer import demo_daemon
+
+            return demo_daemon.run(participants=args.participants, seed=args.seed, seconds=args.seconds)
         if args.command == "demo":
             return demo.run(participants=args.participants, seed=args.seed)
+        if args.command == "run":
+            return commands.run(args.config)
     except KeyboardInterrupt:
         return 130
     except SyncerError as exc:

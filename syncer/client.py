@@ -7,6 +7,7 @@ body checks) -> `ApiClient.pages` (windowed offset paging). Only sync.py writes 
 
 from __future__ import annotations
 
+import contextvars
 import math
 import queue
 import random
@@ -120,6 +121,8 @@ class ApiClient:
         *,
         timeout: float = 30.0,
         max_retries: int = 6,
+        backoff: float = BACKOFF_BASE,
+        backoff_max: float = BACKOFF_CAP,
         rate_limit: int = 1000,
         rate_window: float = 300.0,
         transport: httpx.BaseTransport | None = None,
@@ -135,6 +138,7 @@ class ApiClient:
             limits=httpx.Limits(max_keepalive_connections=2, keepalive_expiry=60),
         )
         self.max_retries = max_retries
+        self.backoff_base, self.backoff_max = backoff, backoff_max
         self.sleep = sleep
         # keep a little headroom: the real service also counts every request per IP (1500/5 min)
         self.budget = RateBudget(max(1, int(rate_limit * 0.98)), rate_window, clock, sleep)
@@ -151,7 +155,7 @@ class ApiClient:
         self.close()
 
     def backoff(self, attempt: int) -> float:
-        return float(min(BACKOFF_CAP, BACKOFF_BASE * 2.0**attempt) * self.rng.uniform(0.5, 1.5))
+        return float(min(self.backoff_max, self.backoff_base * 2.0**attempt) * self.rng.uniform(0.5, 1.5))
 
     def get(self, path: str, params: Mapping[str, str] | None = None) -> Response:
         """One logical GET: transient faults are retried with jittered backoff; a 429 waits for the next
@@ -306,7 +310,9 @@ def prefetched(pages: Iterator[Page], depth: int = 1) -> Iterator[Page]:
         except BaseException as exc:  # handed to the consumer, which re-raises it in its own thread
             handoff.put(("error", exc))
 
-    worker = threading.Thread(target=produce, name="page-prefetch", daemon=True)
+    # run in a copy of the caller's context so the fetching thread's log lines carry the caller's run_id
+    context = contextvars.copy_context()
+    worker = threading.Thread(target=context.run, args=(produce,), name="page-prefetch", daemon=True)
     worker.start()
     try:
         while True:

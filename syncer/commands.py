@@ -36,6 +36,12 @@ def sync(config: Path, streams: list[str] | None, full: bool) -> int:
     return 0 if result.ok else 1
 
 
+def run(config: Path) -> int:
+    from syncer.daemon import serve  # APScheduler and the HTTP server load only for the daemon
+
+    return serve(load_settings(config))
+
+
 def status(config: Path) -> int:
     settings = load_settings(config)
     with Warehouse(settings.warehouse.path) as warehouse:

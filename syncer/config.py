@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
@@ -29,6 +30,16 @@ DEFAULT_RATE_LIMIT = 1000
 DEFAULT_RATE_WINDOW = timedelta(seconds=300)
 DEFAULT_TIMEOUT = timedelta(seconds=30)
 DEFAULT_MAX_RETRIES = 6
+DEFAULT_RETRY_BACKOFF = timedelta(seconds=0.5)
+DEFAULT_RETRY_BACKOFF_MAX = timedelta(seconds=30)
+# [daemon]: `syncer run`
+DEFAULT_INTERVAL = timedelta(minutes=15)
+DEFAULT_TIMEZONE = "UTC"
+DEFAULT_MISFIRE_GRACE = timedelta(minutes=5)
+DEFAULT_RETRY_BACKOFF = timedelta(minutes=1)
+DEFAULT_RETRY_BACKOFF_MAX = timedelta(hours=1)
+DEFAULT_HEALTH_HOST = "127.0.0.1"  # the container image sets 0.0.0.0 so that Prometheus can scrape it
+DEFAULT_HEALTH_PORT = 8080
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
 UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -74,11 +85,13 @@ class SourceConfig(Strict):
     rate_window: timedelta = DEFAULT_RATE_WINDOW
     timeout: timedelta = DEFAULT_TIMEOUT
     max_retries: int = Field(DEFAULT_MAX_RETRIES, ge=0, le=50)
+    retry_backoff: timedelta = DEFAULT_RETRY_BACKOFF  # first retry waits about this long, doubling each time
+    retry_backoff_max: timedelta = DEFAULT_RETRY_BACKOFF_MAX
     cohorts: list[int] | None = None
 
-    _durations = field_validator("lookback", "full_refresh_every", "rate_window", "timeout", mode="before")(
-        parse_duration
-    )
+    _durations = field_validator(
+        "lookback", "full_refresh_every", "rate_window", "timeout", "retry_backoff", "retry_backoff_max", mode="before"
+    )(parse_duration)
 
     @field_validator("base_url")
     @classmethod
@@ -90,7 +103,7 @@ class SourceConfig(Strict):
             raise ValueError("plain http:// is refused except on loopback (127.0.0.1, ::1, localhost); use https://")
         return value.rstrip("/")
 
-    @field_validator("lookback", "full_refresh_every", "rate_window", "timeout")
+    @field_validator("lookback", "full_refresh_every", "rate_window", "timeout", "retry_backoff", "retry_backoff_max")
     @classmethod
     def check_positive(cls, value: timedelta) -> timedelta:
         if value < timedelta(0):
@@ -122,11 +135,64 @@ class SourceConfig(Strict):
         return secret
 
 
+def check_crontab(value: str | None) -> str | None:
+    if value is not None:
+        from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]  # only when configured
+
+        CronTrigger.from_crontab(value)  # ValueError names the bad field
+    return value
+
+
+class DaemonConfig(Strict):
+    """`syncer run`: when to sync, how to back off after failures, where /healthz and /metrics answer."""
+
+    interval: timedelta = DEFAULT_INTERVAL  # incremental runs, unless `cron` is set
+    cron: str | None = None  # crontab ("*/15 * * * *") for incremental runs, instead of `interval`
+    full_refresh_cron: str | None = None  # a separate schedule for full refreshes, e.g. "0 2 * * 6"
+    timezone: str = DEFAULT_TIMEZONE  # of the cron expressions
+    run_on_start: bool = True
+    misfire_grace: timedelta = DEFAULT_MISFIRE_GRACE
+    retry_backoff: timedelta = DEFAULT_RETRY_BACKOFF
+    retry_backoff_max: timedelta = DEFAULT_RETRY_BACKOFF_MAX
+    stale_after: timedelta | None = None  # /healthz: default twice the interval (or the cron's longest gap)
+    health_host: str = DEFAULT_HEALTH_HOST
+    health_port: int = Field(DEFAULT_HEALTH_PORT, ge=0, le=65535)  # 0 picks a free port
+
+    _durations = field_validator(
+        "interval", "misfire_grace", "retry_backoff", "retry_backoff_max", "stale_after", mode="before"
+    )(parse_duration)
+    _crontabs = field_validator("cron", "full_refresh_cron")(check_crontab)
+
+    @field_validator("interval", "stale_after")
+    @classmethod
+    def at_least_a_second(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value < timedelta(seconds=1):
+            raise ValueError("must be at least 1s")
+        return value
+
+    @field_validator("misfire_grace", "retry_backoff", "retry_backoff_max")
+    @classmethod
+    def not_negative(cls, value: timedelta) -> timedelta:
+        if value < timedelta(0):
+            raise ValueError("must not be negative")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/London)") from exc
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SYNCER_", env_nested_delimiter="__", extra="forbid")
 
     warehouse: WarehouseConfig = WarehouseConfig()
     sources: list[SourceConfig] = Field(min_length=1)
+    daemon: DaemonConfig = DaemonConfig()
 
     @model_validator(mode="after")
     def unique_names(self) -> Settings:

@@ -8,10 +8,14 @@ the scan with the new watermark in the last page's transaction.
 The watermark is the server's clock at the scan's first response (its Date header; the client's clock if
 absent), clamped to our wall clock, minus `lookback`: never the largest updated_at seen, because rows are
 committed late with older timestamps and the filter is inclusive (api-facts §9 traps 5 and 15).
+
+A run can be stopped cooperatively (the daemon on SIGTERM): `stop` is checked between pages, so the page
+being written commits whole and the run ends with its unfinished streams marked 'interrupted'.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -65,10 +69,20 @@ class StreamResult:
 class RunResult:
     run_id: str
     streams: list[StreamResult] = field(default_factory=list)
+    interrupted: bool = False
 
     @property
     def ok(self) -> bool:
-        return all(s.outcome == "success" for s in self.streams)
+        return not self.interrupted and all(s.outcome == "success" for s in self.streams)
+
+
+class Interrupted(SyncerError):
+    """A stop was requested; raised between pages (or by an interruptible wait), never inside a transaction."""
+
+
+def check_stop(stop: threading.Event | None) -> None:
+    if stop is not None and stop.is_set():
+        raise Interrupted("stop requested")
 
 
 def now_utc() -> datetime:
@@ -79,14 +93,18 @@ def academic_year(moment: datetime) -> int:
     return moment.year if moment.month >= 6 else moment.year - 1
 
 
-def client_for(source: SourceConfig) -> ApiClient:
+def client_for(source: SourceConfig, sleep: Callable[[float], None] = time.sleep) -> ApiClient:
+    """`sleep` waits out backoffs and rate windows; the daemon passes one that a stop request cuts short."""
     return ApiClient(
         source.base_url,
         source.resolve_token(),
         timeout=source.timeout.total_seconds(),
         max_retries=source.max_retries,
+        backoff=source.retry_backoff.total_seconds(),
+        backoff_max=source.retry_backoff_max.total_seconds(),
         rate_limit=source.rate_limit,
         rate_window=source.rate_window.total_seconds(),
+        sleep=sleep,
     )
 
 
@@ -96,6 +114,7 @@ def run_sync(
     full: bool = False,
     progress: Progress | None = None,
     client_factory: Callable[[SourceConfig], ApiClient] = client_for,
+    stop: threading.Event | None = None,
 ) -> RunResult:
     chosen = select(streams)
     result = RunResult(run_id=uuid.uuid4().hex[:12])
@@ -107,8 +126,15 @@ def run_sync(
         for source in settings.sources:
             with client_factory(source) as client:
                 for stream in chosen:
-                    outcome = sync_stream(warehouse, client, source, stream, full, result.run_id, progress)
+                    outcome = sync_stream(warehouse, client, source, stream, full, result.run_id, progress, stop)
                     result.streams.append(outcome)
+                    if outcome.outcome == "interrupted":
+                        result.interrupted = True
+                        break
+            if result.interrupted:
+                # our own rows still 'running' were cut short: say so now rather than at the next start
+                warehouse.close_interrupted_runs()
+                break  # the remap is re-applied in full by the next run
             mapped = remap(warehouse, source.name)
             log.info("participant ids remapped", source=source.name, merged_ids=mapped)
     return result
@@ -122,6 +148,7 @@ def sync_stream(
     force_full: bool,
     run_id: str,
     progress: Progress | None = None,
+    stop: threading.Event | None = None,
 ) -> StreamResult:
     started = now_utc()
     clock = time.perf_counter()
@@ -139,8 +166,11 @@ def sync_stream(
     warehouse.start_run(run, result.mode, started, since)
     requests_before = client.stats.requests
     try:
-        scan(warehouse, client, source, stream, since, full, started, run, result, progress)
+        scan(warehouse, client, source, stream, since, full, started, run, result, progress, stop)
         result.outcome = "success"
+    except Interrupted:
+        result.outcome = "interrupted"
+        log.warning("stream interrupted; pages so far are committed", source=source.name, stream=stream.name)
     except (SyncerError, OSError, ValueError) as exc:
         result.outcome, result.error = "failed", f"{type(exc).__name__}: {exc}"
         warehouse.fail_run(run, result.error, now_utc(), client.stats.requests - requests_before)
@@ -162,6 +192,7 @@ def scan(
     run: RunRef,
     result: StreamResult,
     progress: Progress | None,
+    stop: threading.Event | None = None,
 ) -> None:
     cohorts: list[int | None] = [None]
     if stream.per_cohort:
@@ -185,6 +216,7 @@ def scan(
             )
         )
         for page in pages:
+            check_stop(stop)  # between pages: the previous page's transaction has committed
             if server_start is None:
                 server_start = min(page.server_date or started, now_utc())
             valid, bad = split_valid(stream.item_type, page.items)

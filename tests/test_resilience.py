@@ -106,7 +106,14 @@ def test_chaos_is_survived_and_the_warehouse_converges(tmp_path: Path, profile: 
     extra = ["--chaos-slow", "1.2"]
     with SandboxProcess(seed=31, participants=40, chaos=profile, extra=extra) as sandbox:
         settings = settings_for(
-            sandbox, tmp_path / "w.duckdb", per_page=60, timeout="0.8s", max_retries=10, rate_window="1s"
+            sandbox,
+            tmp_path / "w.duckdb",
+            per_page=60,
+            timeout="0.8s",
+            max_retries=10,
+            rate_window="1s",
+            retry_backoff="0.05s",
+            retry_backoff_max="0.4s",
         )
         first = run_sync(settings)
         # under faults a stream either finishes or fails cleanly; never half-applied
