@@ -1,0 +1,133 @@
+"""Malformed items go to quarantine while the rest of their page applies; malformed bodies fail the stream's
+run without moving its checkpoint. Pages are real sandbox pages, damaged by hypothesis-generated mutations
+and served through httpx's transport seam (the real sandbox never sends broken items)."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from syncer.client import ApiClient
+from syncer.config import load_settings
+from syncer.store import Warehouse
+from syncer.streams import BY_NAME
+from syncer.sync import sync_stream
+from tests.sandbox_process import SandboxProcess
+
+STREAM = BY_NAME["participant-declarations"]
+COUNTER = itertools.count()
+
+
+def break_item(item: dict[str, Any], how: str) -> Any:
+    broken = copy.deepcopy(item)
+    attributes = broken["attributes"]
+    match how:
+        case "no id":
+            del broken["id"]
+        case "id not a uuid":
+            broken["id"] = "declaration-1"
+        case "id a number":
+            broken["id"] = 42
+        case "attributes a list":
+            broken["attributes"] = [attributes]
+        case "no attributes":
+            del broken["attributes"]
+        case "no updated_at":
+            del attributes["updated_at"]
+        case "impossible timestamp":
+            attributes["updated_at"] = "2025-13-45T25:61:00Z"
+        case "timestamp a number":
+            attributes["declaration_date"] = 1700000000
+        case "state a number":
+            attributes["state"] = 7
+        case "boolean as text":
+            attributes["uplift_paid"] = "yes"
+        case "wrong type":
+            broken["type"] = "participant"
+        case "participant_id missing":
+            del attributes["participant_id"]
+        case "statement_id not a uuid":
+            attributes["statement_id"] = "next month"
+        case "not an object":
+            return "participant-declaration"
+        case "null":
+            return None
+    return broken
+
+
+BREAKAGES = (
+    "no id", "id not a uuid", "id a number", "attributes a list", "no attributes", "no updated_at",
+    "impossible timestamp", "timestamp a number", "state a number", "boolean as text", "wrong type",
+    "participant_id missing", "statement_id not a uuid", "not an object", "null",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def real_page(sandbox: SandboxProcess) -> list[dict[str, Any]]:
+    with sandbox.client() as client:
+        response = client.get("/api/v3/participant-declarations", params={"page[per_page]": "25"})
+    items: list[dict[str, Any]] = response.json()["data"]
+    assert len(items) == 25
+    return items
+
+
+def run_once(tmp: Path, body: bytes) -> tuple[Warehouse, Any]:
+    """One declarations scan whose only page is `body`, into a fresh warehouse."""
+    config = load_settings(
+        warehouse={"path": str(tmp / f"w{next(COUNTER)}.duckdb")},
+        sources=[{"name": "lp", "base_url": "http://127.0.0.1/api/v3", "token": "t", "max_retries": 1}],
+    )
+    source = config.sources[0]
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+    client = ApiClient(source.base_url, "t", max_retries=1, backoff=0.001, transport=transport)
+    warehouse = Warehouse(config.warehouse.path)
+    result = sync_stream(warehouse, client, source, STREAM, False, "run")
+    return warehouse, result
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(damage=st.dictionaries(st.integers(0, 24), st.sampled_from(BREAKAGES), min_size=1, max_size=6))
+def test_bad_items_are_quarantined_and_the_rest_applies(
+    real_page: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory, damage: dict[int, str]
+) -> None:
+    items = [break_item(item, damage[i]) if i in damage else item for i, item in enumerate(real_page)]
+    warehouse, result = run_once(tmp_path_factory.mktemp("q"), orjson.dumps({"data": items}))
+    with warehouse:
+        stored = {r[0] for r in warehouse.query("SELECT id FROM participant_declarations")}
+        quarantined = warehouse.query("SELECT count(*), sum(occurrences) FROM quarantine")[0]
+        watermark = warehouse.state("lp", STREAM.name)[0]
+    assert result.outcome == "success"
+    assert stored == {item["id"] for i, item in enumerate(real_page) if i not in damage}
+    assert result.quarantined == len(damage) and quarantined[1] == len(damage)
+    assert watermark is not None  # the page was the last one: the scan completed despite its bad items
+
+
+BAD_BODIES = [
+    b'{"data": [{"id": "x"',  # cut short
+    b"<html>Bad gateway</html>",
+    b"[]",
+    b'{"items": []}',
+    b'{"data": {"id": "not a list"}}',
+    b"",
+    b"null",
+    b'{"data": null}',
+]
+
+
+@pytest.mark.parametrize("body", BAD_BODIES)
+def test_a_body_that_is_not_the_envelope_fails_the_run_and_keeps_the_checkpoint(tmp_path: Path, body: bytes) -> None:
+    warehouse, result = run_once(tmp_path, body)
+    with warehouse:
+        rows = warehouse.query("SELECT count(*) FROM participant_declarations")[0][0]
+        state = warehouse.state("lp", STREAM.name)
+        outcome = warehouse.query("SELECT outcome, error FROM sync_runs")[0]
+    assert result.outcome == "failed" and outcome[0] == "failed" and outcome[1]
+    assert rows == 0 and state == (None, None)
