@@ -6,7 +6,8 @@ CREATE TABLE IF NOT EXISTS participants (
     updated_at TIMESTAMPTZ,
     canonical_participant_id VARCHAR,   -- equals id unless this participant was merged away
     merged_into_id VARCHAR,             -- the surviving participant, for a merged-away row
-    raw JSON NOT NULL,
+    raw JSON NOT NULL,                  -- the item exactly as the API sent it (keys in API order)
+    raw_md5 UHUGEINT NOT NULL,          -- md5 of raw: compares payloads without reading them
     first_seen_at TIMESTAMPTZ NOT NULL,
     last_seen_at TIMESTAMPTZ NOT NULL,
     removed_at TIMESTAMPTZ,
@@ -43,7 +44,8 @@ CREATE TABLE IF NOT EXISTS participant_enrolments (
     cohort_changed_after_payments_frozen BOOLEAN,
     mentor_ineligible_for_funding_reason VARCHAR,
     working_pattern VARCHAR,
-    raw JSON NOT NULL,
+    raw JSON NOT NULL,                  -- the item exactly as the API sent it (keys in API order)
+    raw_md5 UHUGEINT NOT NULL,          -- md5 of raw: compares payloads without reading them
     first_seen_at TIMESTAMPTZ NOT NULL,
     last_seen_at TIMESTAMPTZ NOT NULL,
     removed_at TIMESTAMPTZ,
@@ -70,7 +72,8 @@ CREATE TABLE IF NOT EXISTS unfunded_mentors (
     created_at TIMESTAMPTZ,
     updated_at TIMESTAMPTZ,
     canonical_participant_id VARCHAR,
-    raw JSON NOT NULL,
+    raw JSON NOT NULL,                  -- the item exactly as the API sent it (keys in API order)
+    raw_md5 UHUGEINT NOT NULL,          -- md5 of raw: compares payloads without reading them
     first_seen_at TIMESTAMPTZ NOT NULL,
     last_seen_at TIMESTAMPTZ NOT NULL,
     removed_at TIMESTAMPTZ,
@@ -84,7 +87,8 @@ CREATE TABLE IF NOT EXISTS participant_transfers (
     updated_at TIMESTAMPTZ,
     transfer_count INTEGER,
     transfers JSON,
-    raw JSON NOT NULL,
+    raw JSON NOT NULL,                  -- the item exactly as the API sent it (keys in API order)
+    raw_md5 UHUGEINT NOT NULL,          -- md5 of raw: compares payloads without reading them
     first_seen_at TIMESTAMPTZ NOT NULL,
     last_seen_at TIMESTAMPTZ NOT NULL,
     removed_at TIMESTAMPTZ,

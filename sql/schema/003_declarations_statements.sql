@@ -18,7 +18,8 @@ CREATE TABLE IF NOT EXISTS participant_declarations (
     uplift_paid BOOLEAN,
     evidence_held VARCHAR,
     lead_provider_name VARCHAR,
-    raw JSON NOT NULL,
+    raw JSON NOT NULL,                  -- the item exactly as the API sent it (keys in API order)
+    raw_md5 UHUGEINT NOT NULL,          -- md5 of raw: compares payloads without reading them
     first_seen_at TIMESTAMPTZ NOT NULL,
     last_seen_at TIMESTAMPTZ NOT NULL,
     removed_at TIMESTAMPTZ,
@@ -49,7 +50,8 @@ CREATE TABLE IF NOT EXISTS statements (
     paid BOOLEAN,
     created_at TIMESTAMPTZ,
     updated_at TIMESTAMPTZ,
-    raw JSON NOT NULL,
+    raw JSON NOT NULL,                  -- the item exactly as the API sent it (keys in API order)
+    raw_md5 UHUGEINT NOT NULL,          -- md5 of raw: compares payloads without reading them
     first_seen_at TIMESTAMPTZ NOT NULL,
     last_seen_at TIMESTAMPTZ NOT NULL,
     removed_at TIMESTAMPTZ,

@@ -14,7 +14,8 @@ CREATE TABLE IF NOT EXISTS partnerships (
     challenged_at TIMESTAMPTZ,          -- ECF v3 only
     created_at TIMESTAMPTZ,
     updated_at TIMESTAMPTZ,
-    raw JSON NOT NULL,
+    raw JSON NOT NULL,                  -- the item exactly as the API sent it (keys in API order)
+    raw_md5 UHUGEINT NOT NULL,          -- md5 of raw: compares payloads without reading them
     first_seen_at TIMESTAMPTZ NOT NULL,
     last_seen_at TIMESTAMPTZ NOT NULL,
     removed_at TIMESTAMPTZ,
@@ -28,7 +29,8 @@ CREATE TABLE IF NOT EXISTS delivery_partners (
     cohort VARCHAR[],
     created_at TIMESTAMPTZ,
     updated_at TIMESTAMPTZ,
-    raw JSON NOT NULL,
+    raw JSON NOT NULL,                  -- the item exactly as the API sent it (keys in API order)
+    raw_md5 UHUGEINT NOT NULL,          -- md5 of raw: compares payloads without reading them
     first_seen_at TIMESTAMPTZ NOT NULL,
     last_seen_at TIMESTAMPTZ NOT NULL,
     removed_at TIMESTAMPTZ,
@@ -48,7 +50,8 @@ CREATE TABLE IF NOT EXISTS schools (
     induction_tutor_email VARCHAR,
     created_at TIMESTAMPTZ,
     updated_at TIMESTAMPTZ,
-    raw JSON NOT NULL,
+    raw JSON NOT NULL,                  -- the item exactly as the API sent it (keys in API order)
+    raw_md5 UHUGEINT NOT NULL,          -- md5 of raw: compares payloads without reading them
     first_seen_at TIMESTAMPTZ NOT NULL,
     last_seen_at TIMESTAMPTZ NOT NULL,
     removed_at TIMESTAMPTZ,
