@@ -62,9 +62,13 @@ def test_the_client_budget_keeps_a_run_under_the_limit(limited: SandboxProcess) 
 
 
 def test_client_errors_are_permanent_and_name_the_detail(sandbox: SandboxProcess) -> None:
-    with ApiClient(f"{sandbox.url}/api/v3", "not-a-token", max_retries=0) as client:
-        with pytest.raises(PermanentApiError, match="Access denied"):
-            client.get("/participants")
-    with ApiClient(f"{sandbox.url}/api/v3", sandbox.token, max_retries=0) as client:
-        with pytest.raises(PermanentApiError, match="cohort"):
-            client.get("/schools")
+    with (
+        ApiClient(f"{sandbox.url}/api/v3", "not-a-token", max_retries=0) as client,
+        pytest.raises(PermanentApiError, match="Access denied"),
+    ):
+        client.get("/participants")
+    with (
+        ApiClient(f"{sandbox.url}/api/v3", sandbox.token, max_retries=0) as client,
+        pytest.raises(PermanentApiError, match="cohort"),
+    ):
+        client.get("/schools")
