@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import random
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -25,6 +27,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.sandbox_process import SandboxProcess
+from tests.warehouse_truth import SOURCE, config_file, differences, truth_items, warehouse_items
 
 SYNC_ONCE = """
 import json, sys, time, logging
@@ -65,6 +68,38 @@ def minimum_requests(truth: dict[str, Any], per_page: int) -> dict[str, int]:
         cohorts[school["attributes"]["cohort"]] = cohorts.get(school["attributes"]["cohort"], 0) + 1
     minimum["schools"] = sum(math.ceil((n + 1) / per_page) for n in cohorts.values())
     return minimum
+
+
+def resilience(kills_wanted: int = 12) -> None:
+    """Syncs under hostile chaos, killed with SIGKILL at random moments; then faults stop and the
+    warehouse must converge (two incremental runs and a full refresh) to /sandbox/truth exactly."""
+    rng = random.Random(1125)
+    workdir = Path(tempfile.mkdtemp(prefix="ecf-resilience-"))
+    extra = ["--chaos-slow", "1.0"]
+    with SandboxProcess(seed=9, participants=150, chaos="hostile", extra=extra) as sandbox:
+        options = {"per_page": 50, "timeout": "0.7s", "max_retries": 12, "rate_window": "1s",
+                   "retry_backoff": "0.05s", "retry_backoff_max": "0.5s"}  # fmt: skip
+        config = config_file(sandbox, workdir / "w.duckdb", **options)
+        command = [sys.executable, "-m", "syncer", "sync", "--config", str(config)]
+        kills = 0
+        while kills < kills_wanted:
+            child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0.3, 2.5))
+            if child.poll() is None:
+                child.send_signal(signal.SIGKILL)
+                kills += 1
+            child.wait()
+            if kills % 4 == 3:
+                sandbox.tick(2)
+        faults = httpx.get(f"{sandbox.url}/sandbox/chaos", timeout=10).json()["injected"]
+        httpx.post(f"{sandbox.url}/sandbox/chaos", json={"profile": "none"}, timeout=10)
+        for extra_args in ([], [], ["--full"]):
+            subprocess.run([*command, *extra_args], capture_output=True, check=False)
+        diff = differences(warehouse_items(workdir / "w.duckdb", SOURCE), truth_items(sandbox.truth()))
+    drift = sum(sum(r.values()) for r in diff.values())
+    injected = ", ".join(f"{k} {v}" for k, v in faults.items() if v)
+    print(f"resilience: {kills} kills survived, {sum(faults.values())} faults injected ({injected}), "
+          f"final diff against truth: {drift} rows")  # fmt: skip
 
 
 def main() -> None:
@@ -109,7 +144,8 @@ def main() -> None:
         requests = sum(s["requests"] for s in again["streams"])
         written = sum(s["inserted"] + s["updated"] for s in again["streams"])
         print(f"no-change cycle: {again['seconds']:.2f} s, {requests} requests, {written} rows written")
-        httpx.get(sandbox.url, timeout=5)
+    print("\n== resilience")
+    resilience()
 
 
 if __name__ == "__main__":
