@@ -24,7 +24,7 @@ def syncer(*args: str) -> subprocess.CompletedProcess[str]:
 def test_every_command_has_help_text() -> None:
     parser = build_parser()
     (sub,) = [a for a in parser._actions if a.dest == "command"]
-    helps = {choice.dest: choice.help for choice in sub._choices_actions}
+    helps = {choice.dest: choice.help for choice in sub._choices_actions}  # type: ignore[attr-defined]
     assert set(helps) == set(commands())
     assert all(helps.values()), helps
     for name, command in sub.choices.items():  # type: ignore[union-attr]
