@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import orjson
@@ -33,6 +33,7 @@ BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
 SORT_KEYS = frozenset({"created_at", "-created_at", "updated_at", "-updated_at"})
 Item = dict[str, Any]
+T = TypeVar("T")
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -289,7 +290,7 @@ def error_detail(response: httpx.Response) -> str:
     return response.text[:200]
 
 
-def prefetched(pages: Iterator[Page], depth: int = 1) -> Iterator[Page]:
+def prefetched(pages: Iterator[T], depth: int = 1) -> Iterator[T]:
     """Fetches the next page in a thread while the caller writes the current one: the server's time and the
     warehouse's time then overlap instead of adding up. At most `depth` pages wait in memory."""
     handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
@@ -325,4 +326,4 @@ def prefetched(pages: Iterator[Page], depth: int = 1) -> Iterator[Page]:
                 return
     finally:
         stop.set()
-        worker.join(timeout=60)
+        worker.join(timeout=2)  # a daemon thread: a request in flight must not hold up a shutdown
