@@ -28,6 +28,23 @@ def add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     parser.add_argument("--rate-window", type=int, default=DEFAULT_RATE_WINDOW, help="window length in seconds")
 
 
+def add_finance(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    config_help = "TOML config (default config.toml)"
+    views = commands.add_parser("views", help="create or replace the finance views and reload the ref_* tables")
+    views.add_argument("--config", type=Path, default=Path("config.toml"), help=config_help)
+    dictionary = commands.add_parser("dictionary", help="print the data dictionary (every table, view, column)")
+    dictionary.add_argument("--config", type=Path, help="read this warehouse (default: a fresh, empty one)")
+    reconcile = commands.add_parser("reconcile", help="statement summary and anomaly counts for finance")
+    reconcile.add_argument("--config", type=Path, default=Path("config.toml"), help=config_help)
+    reconcile.add_argument("--source", help="only this source")
+    reconcile.add_argument("--statement", help="only this statement id (also its clawbacks and anomalies)")
+    reconcile.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
+    export = commands.add_parser("export", help="write every view and table to Parquet or CSV files")
+    export.add_argument("--config", type=Path, default=Path("config.toml"), help=config_help)
+    export.add_argument("--format", choices=("parquet", "csv"), required=True, help="file format")
+    export.add_argument("--out", type=Path, required=True, help="directory to write <name>.<format> files to")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="syncer", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -45,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--seconds", type=int, default=60, help="how long the --daemon demo runs")
     run = commands.add_parser("run", help="the daemon: scheduled syncs, read snapshot, /healthz and /metrics")
     run.add_argument("--config", type=Path, default=Path("config.toml"), help="TOML config (default config.toml)")
+    add_finance(commands)
     return parser
 
 
@@ -56,6 +74,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return commands.sync(args.config, args.stream, args.full)
         if args.command == "status":
             return commands.status(args.config)
+        if args.command == "views":
+            return commands.views(args.config)
+        if args.command == "dictionary":
+            return commands.dictionary(args.config)
+        if args.command == "reconcile":
+            return commands.reconcile(args.config, args.source, args.statement, args.format)
+        if args.command == "export":
+            return commands.export(args.config, args.format, args.out)
         if args.command == "sandbox":
             from syncer.sandbox.run import run_sandbox
 

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
+
 from syncer.config import load_settings
+from syncer.dictionary import fresh_markdown, markdown
+from syncer.export import export as export_all
+from syncer.reconcile import render, report
 from syncer.status import render_table, status_rows
-from syncer.store import Warehouse
+from syncer.store import Warehouse, connect
 from syncer.sync import StreamResult, run_sync
+from syncer.views import refresh_views, require_views
 
 
 def summary_line(r: StreamResult) -> str:
@@ -46,4 +54,51 @@ def status(config: Path) -> int:
     settings = load_settings(config)
     with Warehouse(settings.warehouse.path) as warehouse:
         print(render_table(status_rows(warehouse)))
+    return 0
+
+
+@contextmanager
+def reading(config: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The configured warehouse, read-only, with its views in place."""
+    settings = load_settings(config)
+    con = connect(settings.warehouse.path, read_only=True)
+    try:
+        require_views(con)
+        yield con
+    finally:
+        con.close()
+
+
+def views(config: Path) -> int:
+    settings = load_settings(config)
+    with Warehouse(settings.warehouse.path) as warehouse:
+        refreshed = refresh_views(warehouse)
+    rows = sum(refreshed.reference_rows.values())
+    print(
+        f"{len(refreshed.views)} views created or replaced and {len(refreshed.reference_rows)} reference tables "
+        f"loaded ({rows} rows) in {settings.warehouse.path}"
+    )
+    return 0
+
+
+def dictionary(config: Path | None) -> int:
+    if config is None:
+        print(fresh_markdown(), end="")
+        return 0
+    with reading(config) as con:
+        print(markdown(con), end="")
+    return 0
+
+
+def reconcile(config: Path, source: str | None, statement: str | None, fmt: str) -> int:
+    with reading(config) as con:
+        print(render(report(con, source, statement), fmt))
+    return 0
+
+
+def export(config: Path, fmt: str, out: Path) -> int:
+    with reading(config) as con:
+        written = export_all(con, out, fmt)
+    for item in written:
+        print(f"{item.kind:<5} {item.name:<40} {item.rows:>10} rows -> {item.path}")
     return 0

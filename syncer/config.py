@@ -36,8 +36,8 @@ DEFAULT_RETRY_BACKOFF_MAX = timedelta(seconds=30)
 DEFAULT_INTERVAL = timedelta(minutes=15)
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_MISFIRE_GRACE = timedelta(minutes=5)
-DEFAULT_RETRY_BACKOFF = timedelta(minutes=1)
-DEFAULT_RETRY_BACKOFF_MAX = timedelta(hours=1)
+DEFAULT_FAILURE_BACKOFF = timedelta(minutes=1)  # after a failed run (not a request: see retry_backoff)
+DEFAULT_FAILURE_BACKOFF_MAX = timedelta(hours=1)
 DEFAULT_HEALTH_HOST = "127.0.0.1"  # the container image sets 0.0.0.0 so that Prometheus can scrape it
 DEFAULT_HEALTH_PORT = 8080
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
@@ -152,25 +152,25 @@ class DaemonConfig(Strict):
     timezone: str = DEFAULT_TIMEZONE  # of the cron expressions
     run_on_start: bool = True
     misfire_grace: timedelta = DEFAULT_MISFIRE_GRACE
-    retry_backoff: timedelta = DEFAULT_RETRY_BACKOFF
-    retry_backoff_max: timedelta = DEFAULT_RETRY_BACKOFF_MAX
+    failure_backoff: timedelta = DEFAULT_FAILURE_BACKOFF  # ticks are skipped this long after a failed run,
+    failure_backoff_max: timedelta = DEFAULT_FAILURE_BACKOFF_MAX  # doubling with each failure in a row
     stale_after: timedelta | None = None  # /healthz: default twice the interval (or the cron's longest gap)
     health_host: str = DEFAULT_HEALTH_HOST
     health_port: int = Field(DEFAULT_HEALTH_PORT, ge=0, le=65535)  # 0 picks a free port
 
     _durations = field_validator(
-        "interval", "misfire_grace", "retry_backoff", "retry_backoff_max", "stale_after", mode="before"
+        "interval", "misfire_grace", "failure_backoff", "failure_backoff_max", "stale_after", mode="before"
     )(parse_duration)
     _crontabs = field_validator("cron", "full_refresh_cron")(check_crontab)
 
-    @field_validator("interval", "stale_after")
+    @field_validator("interval", "stale_after", "misfire_grace")
     @classmethod
     def at_least_a_second(cls, value: timedelta | None) -> timedelta | None:
         if value is not None and value < timedelta(seconds=1):
             raise ValueError("must be at least 1s")
         return value
 
-    @field_validator("misfire_grace", "retry_backoff", "retry_backoff_max")
+    @field_validator("failure_backoff", "failure_backoff_max")
     @classmethod
     def not_negative(cls, value: timedelta) -> timedelta:
         if value < timedelta(0):

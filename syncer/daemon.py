@@ -4,7 +4,7 @@ An APScheduler 3 BackgroundScheduler fires an incremental run on an interval or 
 refresh on a cron of its own. Its executor has a single worker, so whichever job fires, one run happens at a
 time (plus max_instances=1 and coalesce, so a backlog of missed ticks becomes one run). A run that fails is
 logged, counted, and tried again on a later tick: after n failures in a row, ticks are skipped for
-min(retry_backoff * 2^(n-1), retry_backoff_max). Nothing a run raises reaches the scheduler.
+min(failure_backoff * 2^(n-1), failure_backoff_max). Nothing a run raises reaches the scheduler.
 
 Between runs the daemon holds no DuckDB file. After each successful run it publishes the read snapshot
 (syncer/snapshot.py) for BI tools, refreshes its gauges from the warehouse, and /healthz and /metrics
@@ -22,6 +22,7 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -172,7 +173,9 @@ class Daemon:
         self.lock = threading.Lock()  # one run at a time, also for run_once() called directly
         self.health = Health(stale_seconds(self.config), clock)
         self.metrics = Metrics(clock)
-        self.backoff = Backoff(self.config.retry_backoff.total_seconds(), self.config.retry_backoff_max.total_seconds())
+        self.backoff = Backoff(
+            self.config.failure_backoff.total_seconds(), self.config.failure_backoff_max.total_seconds()
+        )
         self.server: HealthServer | None = None
         self.scheduler: Any = None
 
@@ -233,6 +236,7 @@ class Daemon:
         finished = self.idle.wait(grace)
         if self.server is not None:
             self.server.close()
+            self.server = None
         return finished
 
     def pause(self, seconds: float) -> None:
@@ -292,7 +296,8 @@ class Daemon:
         except SyncerError as exc:  # e.g. the warehouse is locked by a manual `syncer sync`, a token is unset
             outcome, error, permanent = "failed", f"{type(exc).__name__}: {exc}", isinstance(exc, PERMANENT)
         except Exception as exc:  # a bug must not stop the schedule: log it whole, try again later
-            log.exception("run crashed")
+            # the traceback as a field: logs.configure() renders exc_info only on the console, not in JSON
+            log.error("run crashed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
             outcome, error = "failed", f"{type(exc).__name__}: {exc}"
         finally:
             for source, client in clients:
@@ -352,7 +357,10 @@ class ToStructlog(logging.Handler):
     """APScheduler logs through the standard library; its warnings (missed ticks) join our JSON lines."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        structlog.get_logger(record.name).log(record.levelno, record.getMessage())
+        message, level = record.getMessage(), record.levelno
+        if "maximum number of running instances reached" in message:
+            level = logging.INFO  # a tick while a long run (a first full sync) goes on: expected, not a warning
+        structlog.get_logger(record.name).log(level, message)
 
 
 def forward_stdlib_logs() -> None:

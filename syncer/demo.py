@@ -11,13 +11,13 @@ from pathlib import Path
 
 import httpx
 
-from syncer import logs
+from syncer import logs, reconcile
 from syncer.commands import summary_line
 from syncer.config import load_settings
 from syncer.sandbox.server import SandboxOptions, running
 from syncer.sandbox.world import World
 from syncer.status import render_table, status_rows
-from syncer.store import Warehouse
+from syncer.store import Warehouse, connect
 from syncer.streams import STREAMS
 from syncer.sync import run_sync
 
@@ -61,4 +61,9 @@ def run(participants: int = 300, seed: int = 1, weeks: int = 3, path: Path = Pat
         print(render_table(status_rows(warehouse)))
     print(f"\nThe warehouse is {path.resolve()}. Open it with the DuckDB CLI (`duckdb {path}`) or Python:")
     print(f"  python -c \"import duckdb; print(duckdb.connect('{path}').sql('SHOW TABLES'))\"")
+    print("\nReconciliation (`syncer reconcile`):")
+    with connect(path, read_only=True) as con:
+        print(reconcile.render(reconcile.report(con)))
+        print("\nTop anomalies (the declaration_anomalies view):")
+        print(reconcile.render_top(reconcile.top_anomalies(con)))
     return 0

@@ -74,8 +74,8 @@ def run(participants: int = 300, seed: int = 1, seconds: int = 60, path: Path = 
             daemon={
                 "interval": "5s",
                 "full_refresh_cron": "* * * * *",
-                "retry_backoff": "2s",
-                "retry_backoff_max": "10s",
+                "failure_backoff": "2s",
+                "failure_backoff_max": "10s",
                 "health_port": 0,
             },
         )

@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -26,12 +26,13 @@ import orjson
 import structlog
 
 from syncer.api_models import split_valid
-from syncer.client import ApiClient, format_timestamp, prefetched
+from syncer.client import ApiClient, Page, format_timestamp, prefetched
 from syncer.config import Settings, SourceConfig
 from syncer.errors import SyncerError
 from syncer.remap import remap
 from syncer.store import Finish, PageCounts, RunRef, Warehouse
 from syncer.streams import BLIND_OVERLAP, Stream, select
+from syncer.views import refresh_views
 
 log = structlog.get_logger(__name__)
 FIRST_COHORT = 2021
@@ -137,6 +138,8 @@ def run_sync(
                 break  # the remap is re-applied in full by the next run
             mapped = remap(warehouse, source.name)
             log.info("participant ids remapped", source=source.name, merged_ids=mapped)
+        if not result.interrupted:
+            refresh_views(warehouse)
     return result
 
 
@@ -205,40 +208,46 @@ def scan(
             params["filter[updated_since]"] = format_timestamp(since)
         if cohort is not None:
             params["filter[cohort]"] = str(cohort)
-        previous: set[str] = set()
         pages = prefetched(
-            client.pages(
-                stream.path,
-                params,
-                source.per_page,
-                order_value=stream.order_value if stream.order_field else None,
-                blind_overlap=0 if stream.order_field else BLIND_OVERLAP,
+            prepared(
+                stream,
+                client.pages(
+                    stream.path,
+                    params,
+                    source.per_page,
+                    order_value=stream.order_value if stream.order_field else None,
+                    blind_overlap=0 if stream.order_field else BLIND_OVERLAP,
+                ),
             )
         )
-        for page in pages:
+        for page, raws, bad in pages:
             check_stop(stop)  # between pages: the previous page's transaction has committed
             if server_start is None:
                 server_start = min(page.server_date or started, now_utc())
-            valid, bad = split_valid(stream.item_type, page.items)
-            # the window overlap repeats rows of the previous page; a key must also appear once per page
-            fresh = list({item["id"]: item for item in valid if item["id"] not in previous}.values())
-            previous = {item["id"] for item in valid}
             finish = None
             if page.last and position == len(cohorts) - 1:
                 finish = Finish(server_start - source.lookback, full, started)
             counts = warehouse.apply_page(
-                stream,
-                source.name,
-                [orjson.dumps(item).decode() for item in fresh],
-                [(orjson.dumps(item).decode(), error, item_id(item)) for item, error in bad],
-                started,
-                run,
-                client.stats.requests - requests_before,
-                finish,
+                stream, source.name, raws, bad, started, run, client.stats.requests - requests_before, finish
             )
             result.add(counts)
             if progress is not None:
                 progress(result)
+
+
+def prepared(
+    stream: Stream, pages: Iterator[Page]
+) -> Iterator[tuple[Page, list[str], list[tuple[str, str, str | None]]]]:
+    """Validates each page and renders its items as JSON text: runs in the prefetch thread, so this work
+    overlaps the warehouse's writing of the previous page."""
+    previous: set[str] = set()
+    for page in pages:
+        valid, bad = split_valid(stream.item_type, page.items)
+        # the window overlap repeats rows of the previous page; a key must also appear once per page
+        fresh = list({item["id"]: item for item in valid if item["id"] not in previous}.values())
+        previous = {item["id"] for item in valid}
+        raws = [orjson.dumps(item).decode() for item in fresh]
+        yield page, raws, [(orjson.dumps(item).decode(), error, item_id(item)) for item, error in bad]
 
 
 def item_id(item: object) -> str | None:

@@ -1,0 +1,308 @@
+-- int_declarations: every declaration, with its codes decoded into one spelling and joined once to everything
+-- the finance views need (the participant's enrolment for the course, the statement and clawback statement,
+-- live duplicates, clawback dates, and flags saying what is known). Materialised on every refresh, so the
+-- views on top answer with a scan instead of these joins. One row per declaration, including those that
+-- left the provider's scope (removed_at is set). Codes are matched against the ref_* tables with hyphens
+-- or underscores and shown in the API's spelling: states are hyphenated (awaiting-clawback, clawed-back),
+-- and RECT's internal no_payment reads as submitted. A code no ref table knows is kept as sent and flagged
+-- (is_known_* = false) for declaration_anomalies.
+-- materialized: table
+WITH source AS (
+    SELECT * FROM participant_declarations
+),
+
+own_provider AS (
+    -- the lead provider a source syncs as: the one named on declarations attached to its own statements
+    SELECT d.source, mode(d.lead_provider_name) AS lead_provider_name
+    FROM participant_declarations AS d
+    SEMI JOIN statements AS s ON s.source = d.source AND s.id = d.statement_id
+    GROUP BY d.source
+),
+
+-- each code in every spelling accepted on input (hyphens or underscores; RECT's internal state names),
+-- so that decoding is an equality join on the value as sent
+state_spellings AS (
+    SELECT DISTINCT state, unnest([
+        state, replace(state, '-', '_'), internal_name, replace(internal_name, '_', '-')
+    ]) AS spelling
+    FROM ref_declaration_states
+),
+
+type_spellings AS (
+    SELECT DISTINCT declaration_type, unnest([
+        declaration_type, replace(declaration_type, '-', '_'), replace(declaration_type, '_', '-')
+    ]) AS spelling
+    FROM ref_declaration_types
+),
+
+course_spellings AS (
+    SELECT DISTINCT course_identifier, unnest([
+        course_identifier, replace(course_identifier, '-', '_'), replace(course_identifier, '_', '-')
+    ]) AS spelling
+    FROM ref_course_identifiers
+),
+
+evidence_spellings AS (
+    SELECT DISTINCT evidence_held, unnest([
+        evidence_held, replace(evidence_held, '-', '_'), replace(evidence_held, '_', '-')
+    ]) AS spelling
+    FROM ref_evidence_held
+),
+
+ineligible_spellings AS (
+    SELECT DISTINCT ineligible_for_funding_reason, unnest([
+        ineligible_for_funding_reason,
+        replace(ineligible_for_funding_reason, '-', '_'),
+        replace(ineligible_for_funding_reason, '_', '-')
+    ]) AS spelling
+    FROM ref_ineligible_for_funding_reasons
+),
+
+decoded AS (
+    SELECT
+        d.source,
+        d.id AS declaration_id,
+        d.participant_id,
+        d.canonical_participant_id,
+        d.canonical_mentor_id,
+        coalesce(t.declaration_type, d.declaration_type) AS declaration_type,
+        types.milestone_order,
+        d.declaration_date,
+        coalesce(c.course_identifier, d.course_identifier) AS course_identifier,
+        courses.participant_type,
+        coalesce(s.state, d.state) AS state,
+        states.money_position,
+        coalesce(states.is_live, false) AS is_live,
+        coalesce(e.evidence_held, d.evidence_held) AS evidence_held,
+        coalesce(i.ineligible_for_funding_reason, d.ineligible_for_funding_reason) AS ineligible_for_funding_reason,
+        d.statement_id,
+        d.clawback_statement_id,
+        d.delivery_partner_id,
+        d.lead_provider_name,
+        coalesce(d.lead_provider_name = o.lead_provider_name, true) AS is_own_declaration,
+        d.uplift_paid,
+        d.created_at,
+        d.updated_at,
+        d.removed_at,
+        s.state IS NOT NULL AS is_known_state,
+        t.declaration_type IS NOT NULL AS is_known_declaration_type,
+        c.course_identifier IS NOT NULL AS is_known_course_identifier,
+        d.evidence_held IS NULL OR e.evidence_held IS NOT NULL AS is_known_evidence_held,
+        d.ineligible_for_funding_reason IS NULL OR i.ineligible_for_funding_reason IS NOT NULL
+            AS is_known_ineligible_for_funding_reason
+    FROM source AS d
+    LEFT JOIN own_provider AS o ON o.source = d.source
+    LEFT JOIN state_spellings AS s ON s.spelling = d.state
+    LEFT JOIN ref_declaration_states AS states ON states.state = s.state
+    LEFT JOIN type_spellings AS t ON t.spelling = d.declaration_type
+    LEFT JOIN ref_declaration_types AS types ON types.declaration_type = t.declaration_type
+    LEFT JOIN course_spellings AS c ON c.spelling = d.course_identifier
+    LEFT JOIN ref_course_identifiers AS courses ON courses.course_identifier = c.course_identifier
+    LEFT JOIN evidence_spellings AS e ON e.spelling = d.evidence_held
+    LEFT JOIN ineligible_spellings AS i ON i.spelling = d.ineligible_for_funding_reason
+),
+
+enrolments AS (
+    SELECT * FROM stg_enrolments WHERE is_primary
+),
+
+statements AS (
+    SELECT * FROM statements WHERE removed_at IS NULL
+),
+
+participants AS (
+    SELECT source, id FROM participants WHERE removed_at IS NULL
+),
+
+joined AS (
+    SELECT
+        d.source,
+        d.declaration_id,
+        d.canonical_participant_id,
+        d.participant_id,
+        d.declaration_type,
+        d.milestone_order,
+        d.declaration_date,
+        d.course_identifier,
+        d.participant_type,
+        d.state,
+        d.money_position,
+        d.is_live,
+        d.is_own_declaration,
+        d.lead_provider_name,
+        d.delivery_partner_id,
+        d.evidence_held,
+        d.ineligible_for_funding_reason,
+        d.uplift_paid,
+        d.canonical_mentor_id,
+        d.created_at,
+        d.updated_at,
+        e.training_record_id,
+        e.cohort,
+        e.schedule_identifier,
+        e.training_status,
+        e.participant_status,
+        e.eligible_for_funding,
+        e.withdrawal_reason,
+        e.withdrawal_date,
+        e.deferral_reason,
+        e.deferral_date,
+        d.statement_id,
+        s.cohort AS statement_cohort,
+        s.month AS statement_month,
+        s.year AS statement_year,
+        s.cut_off_date AS statement_cut_off_date,
+        s.payment_date AS statement_payment_date,
+        s.paid AS statement_paid,
+        d.clawback_statement_id,
+        c.month AS clawback_statement_month,
+        c.year AS clawback_statement_year,
+        c.cut_off_date AS clawback_statement_cut_off_date,
+        c.payment_date AS clawback_statement_payment_date,
+        c.paid AS clawback_statement_paid,
+        d.removed_at,
+        s.id IS NOT NULL AS is_statement_known,
+        c.id IS NOT NULL AS is_clawback_statement_known,
+        p.id IS NOT NULL AS is_participant_known,
+        coalesce(e.is_limited_to_started_and_completed, false) AS is_limited_to_started_and_completed,
+        m.declaration_type IS NOT NULL AS is_milestone_of_schedule,
+        coalesce(t.allowed_for_limited_courses, false) AS is_allowed_for_limited_courses,
+        d.is_known_state,
+        d.is_known_declaration_type,
+        d.is_known_course_identifier,
+        d.is_known_evidence_held,
+        d.is_known_ineligible_for_funding_reason,
+        coalesce(e.is_known_schedule_identifier, true) AS is_known_schedule_identifier,
+        coalesce(e.is_known_training_status, true) AS is_known_training_status,
+        coalesce(e.is_known_participant_status, true) AS is_known_participant_status,
+        coalesce(e.is_known_withdrawal_reason, true) AS is_known_withdrawal_reason,
+        coalesce(e.is_known_deferral_reason, true) AS is_known_deferral_reason
+    FROM decoded AS d
+    LEFT JOIN enrolments AS e
+        ON e.source = d.source
+        AND e.canonical_participant_id = d.canonical_participant_id
+        AND e.participant_type = d.participant_type
+    LEFT JOIN statements AS s ON s.source = d.source AND s.id = d.statement_id
+    LEFT JOIN statements AS c ON c.source = d.source AND c.id = d.clawback_statement_id
+    LEFT JOIN participants AS p ON p.source = d.source AND p.id = d.canonical_participant_id
+    LEFT JOIN ref_schedule_milestones AS m
+        ON m.schedule_identifier = e.schedule_identifier AND m.declaration_type = d.declaration_type
+    LEFT JOIN ref_declaration_types AS t ON t.declaration_type = d.declaration_type
+),
+
+duplicates AS (
+    -- live declarations of the same milestone and course for one participant: at most one can be funded
+    SELECT
+        source,
+        canonical_participant_id,
+        declaration_type,
+        course_identifier,
+        count(*) AS duplicate_live_count,
+        string_agg(declaration_id, ', ' ORDER BY declaration_id) AS duplicate_declaration_ids
+    FROM decoded
+    WHERE is_live AND removed_at IS NULL
+    GROUP BY source, canonical_participant_id, declaration_type, course_identifier
+    HAVING count(*) > 1
+),
+
+clawback_dates AS (
+    -- when the sync first saw each clawback state (the API's updated_at carried by that change)
+    SELECT
+        h.source,
+        h.declaration_id,
+        min(coalesce(h.api_updated_at, h.observed_at)) FILTER (WHERE s.state = 'awaiting-clawback')
+            AS clawback_requested_at,
+        min(coalesce(h.api_updated_at, h.observed_at)) FILTER (WHERE s.state = 'clawed-back') AS clawed_back_at
+    FROM declaration_state_history AS h
+    JOIN state_spellings AS s ON s.spelling = h.new_state
+    WHERE s.state IN ('awaiting-clawback', 'clawed-back')
+    GROUP BY h.source, h.declaration_id
+),
+
+final AS (
+    SELECT
+        j.*,
+        coalesce(dup.duplicate_live_count, 0) AS duplicate_live_count,
+        dup.duplicate_declaration_ids,
+        cd.clawback_requested_at,
+        cd.clawed_back_at
+    FROM joined AS j
+    LEFT JOIN duplicates AS dup
+        ON j.is_live
+        AND j.removed_at IS NULL
+        AND dup.source = j.source
+        AND dup.canonical_participant_id = j.canonical_participant_id
+        AND dup.declaration_type = j.declaration_type
+        AND dup.course_identifier = j.course_identifier
+    LEFT JOIN clawback_dates AS cd ON cd.source = j.source AND cd.declaration_id = j.declaration_id
+)
+
+SELECT * FROM final;
+
+
+COMMENT ON VIEW int_declarations IS 'Intermediate: every declaration (also those that left scope, see removed_at), codes decoded into one spelling (hyphenated states; underscores and no_payment accepted), joined once to its participant''s enrolment for the course, its statement and clawback statement, and flags saying what is known; materialised on every refresh so the finance views answer with a scan. declarations_current is its user-facing slice.';
+COMMENT ON COLUMN int_declarations.source IS 'The configured source (one lead provider''s API token) the row came from.';
+COMMENT ON COLUMN int_declarations.declaration_id IS 'The declaration''s id in the API.';
+COMMENT ON COLUMN int_declarations.canonical_participant_id IS 'The participant the declaration belongs to today (merges resolved through participant_id_changes).';
+COMMENT ON COLUMN int_declarations.participant_id IS 'The participant id as the API last sent it; differs from canonical_participant_id when that participant was merged away.';
+COMMENT ON COLUMN int_declarations.declaration_type IS 'The milestone declared: started, retained-1..4, completed, extended-1..3.';
+COMMENT ON COLUMN int_declarations.milestone_order IS 'Position of the milestone (1 = started); null for an unknown type.';
+COMMENT ON COLUMN int_declarations.declaration_date IS 'When the provider says the training event happened (UTC).';
+COMMENT ON COLUMN int_declarations.course_identifier IS 'ecf-induction (ECT) or ecf-mentor.';
+COMMENT ON COLUMN int_declarations.participant_type IS 'ect or mentor, from the course identifier.';
+COMMENT ON COLUMN int_declarations.state IS 'Normalised state: submitted, eligible, payable, paid, voided, ineligible, awaiting-clawback or clawed-back (see ref_declaration_states).';
+COMMENT ON COLUMN int_declarations.money_position IS 'due (DfE will pay), owed_back (the provider will repay), settled (paid or clawed back) or none; null for an unknown state.';
+COMMENT ON COLUMN int_declarations.is_live IS 'True while billable or changeable (submitted, eligible, payable, paid): at most one live declaration per participant, course and milestone can be funded.';
+COMMENT ON COLUMN int_declarations.is_own_declaration IS 'False for another provider''s declaration that the API shows because the participant now trains with this provider.';
+COMMENT ON COLUMN int_declarations.lead_provider_name IS 'The lead provider that made the declaration.';
+COMMENT ON COLUMN int_declarations.delivery_partner_id IS 'The delivery partner when the declaration was created.';
+COMMENT ON COLUMN int_declarations.evidence_held IS 'The evidence the provider holds for the declaration.';
+COMMENT ON COLUMN int_declarations.ineligible_for_funding_reason IS 'Why it is not funded (ECF1 only); RECT sends null.';
+COMMENT ON COLUMN int_declarations.uplift_paid IS 'True when paid with a sparsity or pupil-premium uplift.';
+COMMENT ON COLUMN int_declarations.canonical_mentor_id IS 'The ECT''s mentor at the declaration date (merges resolved).';
+COMMENT ON COLUMN int_declarations.created_at IS 'When the declaration was created (UTC).';
+COMMENT ON COLUMN int_declarations.updated_at IS 'The API''s updated_at when last fetched (UTC).';
+COMMENT ON COLUMN int_declarations.training_record_id IS 'The participant''s enrolment for the declaration''s course with this provider (null if none is known).';
+COMMENT ON COLUMN int_declarations.cohort IS 'The enrolment''s cohort (funding contract year).';
+COMMENT ON COLUMN int_declarations.schedule_identifier IS 'The enrolment''s schedule (see ref_schedules and ref_schedule_milestones).';
+COMMENT ON COLUMN int_declarations.training_status IS 'The enrolment''s training status: active, deferred or withdrawn.';
+COMMENT ON COLUMN int_declarations.participant_status IS 'The enrolment''s participant status: joining, active, leaving or left.';
+COMMENT ON COLUMN int_declarations.eligible_for_funding IS 'Whether the participant is confirmed eligible for funding.';
+COMMENT ON COLUMN int_declarations.withdrawal_reason IS 'The enrolment''s withdrawal reason, if withdrawn.';
+COMMENT ON COLUMN int_declarations.withdrawal_date IS 'When the participant withdrew (UTC), if withdrawn.';
+COMMENT ON COLUMN int_declarations.deferral_reason IS 'The enrolment''s deferral reason, if deferred.';
+COMMENT ON COLUMN int_declarations.deferral_date IS 'When the participant deferred (UTC), if deferred.';
+COMMENT ON COLUMN int_declarations.statement_id IS 'The output statement that pays (or paid) the declaration.';
+COMMENT ON COLUMN int_declarations.statement_cohort IS 'The statement''s cohort.';
+COMMENT ON COLUMN int_declarations.statement_month IS 'The statement''s month (English month name).';
+COMMENT ON COLUMN int_declarations.statement_year IS 'The statement''s year.';
+COMMENT ON COLUMN int_declarations.statement_cut_off_date IS 'The statement''s deadline: declarations attached by then become payable the day after.';
+COMMENT ON COLUMN int_declarations.statement_payment_date IS 'When the statement is due to be paid.';
+COMMENT ON COLUMN int_declarations.statement_paid IS 'Whether DfE has marked the statement paid.';
+COMMENT ON COLUMN int_declarations.clawback_statement_id IS 'The statement the clawback is deducted from (after a paid declaration was voided).';
+COMMENT ON COLUMN int_declarations.clawback_statement_month IS 'The clawback statement''s month.';
+COMMENT ON COLUMN int_declarations.clawback_statement_year IS 'The clawback statement''s year.';
+COMMENT ON COLUMN int_declarations.clawback_statement_cut_off_date IS 'The clawback statement''s deadline.';
+COMMENT ON COLUMN int_declarations.clawback_statement_payment_date IS 'When the clawback statement is due to be paid (the deduction date).';
+COMMENT ON COLUMN int_declarations.clawback_statement_paid IS 'Whether the clawback statement has been paid (the clawback is done).';
+COMMENT ON COLUMN int_declarations.removed_at IS 'When a full sync found the declaration no longer in the provider''s scope; null while in scope.';
+COMMENT ON COLUMN int_declarations.is_statement_known IS 'statement_id is one of the provider''s statements in the warehouse (false also when it is null).';
+COMMENT ON COLUMN int_declarations.is_clawback_statement_known IS 'clawback_statement_id is one of the provider''s statements in the warehouse (false also when it is null).';
+COMMENT ON COLUMN int_declarations.is_participant_known IS 'canonical_participant_id is one of the provider''s participants in the warehouse (in scope).';
+COMMENT ON COLUMN int_declarations.is_limited_to_started_and_completed IS 'The enrolment''s course funds only started and completed in its cohort (mentors from 2025).';
+COMMENT ON COLUMN int_declarations.is_milestone_of_schedule IS 'declaration_type is a milestone of the enrolment''s schedule (ref_schedule_milestones).';
+COMMENT ON COLUMN int_declarations.is_allowed_for_limited_courses IS 'declaration_type is funded where a course is limited to started and completed.';
+COMMENT ON COLUMN int_declarations.is_known_state IS 'False when ref_declaration_states does not know the state.';
+COMMENT ON COLUMN int_declarations.is_known_declaration_type IS 'False when ref_declaration_types does not know the declaration type.';
+COMMENT ON COLUMN int_declarations.is_known_course_identifier IS 'False when ref_course_identifiers does not know the course identifier.';
+COMMENT ON COLUMN int_declarations.is_known_evidence_held IS 'False when evidence_held is set to a value ref_evidence_held does not know.';
+COMMENT ON COLUMN int_declarations.is_known_ineligible_for_funding_reason IS 'False when ineligible_for_funding_reason is set to a value ref_ineligible_for_funding_reasons does not know.';
+COMMENT ON COLUMN int_declarations.is_known_schedule_identifier IS 'False when the enrolment''s schedule is not in ref_schedules (true when there is no enrolment).';
+COMMENT ON COLUMN int_declarations.is_known_training_status IS 'False when the enrolment''s training status is not in ref_training_statuses.';
+COMMENT ON COLUMN int_declarations.is_known_participant_status IS 'False when the enrolment''s participant status is not in ref_participant_statuses.';
+COMMENT ON COLUMN int_declarations.is_known_withdrawal_reason IS 'False when the enrolment''s withdrawal reason is not in ref_withdrawal_reasons.';
+COMMENT ON COLUMN int_declarations.is_known_deferral_reason IS 'False when the enrolment''s deferral reason is not in ref_deferral_reasons.';
+COMMENT ON COLUMN int_declarations.duplicate_live_count IS 'For a live declaration in scope: how many live declarations the participant has for the same milestone and course (0 when it is the only one).';
+COMMENT ON COLUMN int_declarations.duplicate_declaration_ids IS 'The ids of those live declarations, when there is more than one.';
+COMMENT ON COLUMN int_declarations.clawback_requested_at IS 'When the declaration became awaiting-clawback (the API''s updated_at when the sync first saw that state).';
+COMMENT ON COLUMN int_declarations.clawed_back_at IS 'When the declaration became clawed-back (the API''s updated_at when the sync first saw that state).';

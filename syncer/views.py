@@ -1,0 +1,213 @@
+"""The finance layer on top of the synced tables: lookup tables, views and the data dictionary's comments.
+
+`refresh` runs at the end of every `syncer sync` and on `syncer views`, in one transaction:
+
+1. reloads each `ref_<name>` table from its versioned data file `data/ref/<name>.csv` (the tables' shape is
+   fixed by sql/schema/005_reference_tables.sql; a file column the table does not have is an error);
+2. creates or replaces the views of sql/views/ in file-name order (dependency order). Each file holds one
+   `CREATE OR REPLACE VIEW` and the `COMMENT ON` statements for that view and its columns;
+3. re-applies sql/comments/tables.sql, the comments on every table and column the migrations create.
+
+`data/` is top level in the repository and `syncer/data` inside an installed wheel, like sql/.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import structlog
+
+from syncer import sqlfiles
+from syncer.errors import StoreError
+from syncer.store import Warehouse
+
+log = structlog.get_logger(__name__)
+
+REF_PREFIX = "ref_"
+CACHE_PREFIX = "cache_"
+MATERIALIZED = re.compile(r"^-- materialized: (\w+)\s*$", re.MULTILINE)
+COMMENTS = "comments/tables.sql"
+COMMENT_TARGET = re.compile(r"^COMMENT ON (?:TABLE|COLUMN) (\w+(?:\.\w+)?) IS ", re.IGNORECASE | re.MULTILINE)
+
+
+@cache
+def data_root() -> Path:
+    packaged = Path(str(resources.files("syncer"))) / "data"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+def reference_files() -> dict[str, Path]:
+    """{table name: data file}, e.g. {"ref_declaration_states": .../data/ref/declaration_states.csv}."""
+    return {f"{REF_PREFIX}{p.stem}": p for p in sorted((data_root() / "ref").glob("*.csv"))}
+
+
+def view_files() -> list[str]:
+    return sqlfiles.listing("views")
+
+
+def view_name(file_name: str) -> str:
+    """`100_declarations_current.sql` -> `declarations_current`."""
+    return file_name.removesuffix(".sql").split("_", 1)[1]
+
+
+def cache_name(view: str) -> str:
+    return f"{CACHE_PREFIX}{view}"
+
+
+@dataclass(frozen=True)
+class Model:
+    """One file of sql/views/: a SELECT, how it is materialised, and the COMMENT ON statements for its view."""
+
+    name: str
+    materialized: str  # view | table
+    select: str
+    comments: tuple[str, ...]
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection, file_name: str) -> Model:
+        text = sqlfiles.read(f"views/{file_name}")
+        found = MATERIALIZED.search(text)
+        if found is None or found.group(1) not in ("view", "table"):
+            raise StoreError(f"sql/views/{file_name} needs a '-- materialized: view|table' line")
+        statements = [s.query.strip() for s in con.extract_statements(text)]
+        if not statements or statements[0].split("\n")[-1].startswith("COMMENT"):
+            raise StoreError(f"sql/views/{file_name} must start with its SELECT")
+        return cls(view_name(file_name), found.group(1), statements[0].rstrip(";"), tuple(statements[1:]))
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    reference_rows: dict[str, int]
+    views: list[str]
+    skipped_comments: list[str]
+
+
+def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    loaded = {}
+    for table, path in reference_files().items():
+        try:
+            con.execute(f"DELETE FROM {table}")
+            con.execute(
+                f"INSERT INTO {table} BY NAME SELECT * FROM read_csv($path, header = true, all_varchar = true)",
+                {"path": str(path)},
+            )
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot load {path} into {table}: {exc}") from exc
+        row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        loaded[table] = row[0] if row else 0
+    return loaded
+
+
+def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Each model in file order. `view`: CREATE OR REPLACE VIEW over its SELECT. `table`: the SELECT is
+    materialised into cache_<name> (rebuilt on every refresh) and the view of that name reads the cache, so
+    that queries on it cost a table scan rather than the model's joins."""
+    created = []
+    for file_name in view_files():
+        model = Model.read(con, file_name)
+        try:
+            if model.materialized == "table":
+                con.execute(f"CREATE OR REPLACE TABLE {cache_name(model.name)} AS {model.select}")
+                con.execute(f"CREATE OR REPLACE VIEW {model.name} AS SELECT * FROM {cache_name(model.name)}")
+            else:
+                con.execute(f"CREATE OR REPLACE VIEW {model.name} AS {model.select}")
+            for statement in model.comments:
+                con.execute(statement)
+            if model.materialized == "table":
+                comment_cache(con, model.name)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot create the view in sql/views/{file_name}: {exc}") from exc
+        created.append(model.name)
+    drop_orphan_caches(con, {cache_name(m) for m in created})
+    return created
+
+
+def drop_orphan_caches(con: duckdb.DuckDBPyConnection, wanted: set[str]) -> None:
+    """Cache tables of models that are no longer materialised as tables (or no longer exist)."""
+    for (table,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND starts_with(table_name, ?)",
+        [CACHE_PREFIX],
+    ).fetchall():
+        if table not in wanted:
+            con.execute(f"DROP TABLE {table}")
+
+
+def comment_cache(con: duckdb.DuckDBPyConnection, view: str) -> None:
+    """A cache table is documented by its view's comments."""
+    cache = cache_name(view)
+    text = f"Materialised rows of the view {view}, rebuilt by every sync and `syncer views`: query {view}."
+    con.execute(f"COMMENT ON TABLE {cache} IS {quote(text)}")
+    for column, comment in con.execute(
+        "SELECT column_name, comment FROM duckdb_columns() WHERE table_name = ? AND comment IS NOT NULL", [view]
+    ).fetchall():
+        con.execute(f"COMMENT ON COLUMN {cache}.{column} IS {quote(comment)}")
+
+
+def quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def apply_comments(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Applies each COMMENT ON; one whose table or column does not exist (yet, or any more) is skipped and
+    answered, so a schema change never stops a sync over documentation. Tests keep the answer empty."""
+    existing = {
+        f"{table}.{column}" if column else table
+        for table, column in con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' AND NOT internal "
+            "UNION ALL SELECT table_name, NULL FROM duckdb_tables() WHERE schema_name = 'main'"
+        ).fetchall()
+    }
+    skipped = []
+    for statement in con.extract_statements(sqlfiles.read(COMMENTS)):
+        target = COMMENT_TARGET.search(statement.query)
+        if target is None:
+            raise StoreError(f"sql/{COMMENTS} may only hold COMMENT ON TABLE/COLUMN: {statement.query.strip()[:80]}")
+        if target.group(1) not in existing:
+            skipped.append(target.group(1))
+            continue
+        con.execute(statement.query)
+    if skipped:
+        log.warning("comments skipped: no such table or column", targets=skipped)
+    return skipped
+
+
+def refresh(con: duckdb.DuckDBPyConnection) -> Refreshed:
+    """Reference data, views and comments, all or nothing."""
+    con.execute("BEGIN")
+    try:
+        loaded = load_reference(con)
+        created = create_views(con)
+        skipped = apply_comments(con)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return Refreshed(loaded, created, skipped)
+
+
+def missing_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The product's views that a warehouse lacks (it was never refreshed by this version)."""
+    present = {row[0] for row in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    return [v for v in map(view_name, view_files()) if v not in present]
+
+
+def refresh_views(warehouse: Warehouse) -> Refreshed:
+    """The end of every sync run: the finance layer is rebuilt over the data just written."""
+    refreshed = refresh(warehouse.con)
+    log.info("views refreshed", views=len(refreshed.views), reference_tables=len(refreshed.reference_rows))
+    return refreshed
+
+
+def require_views(con: duckdb.DuckDBPyConnection) -> None:
+    missing = missing_views(con)
+    if missing:
+        raise StoreError(
+            f"the warehouse has no {', '.join(missing)} view(s) yet: run `syncer sync` or `syncer views` first"
+        )
