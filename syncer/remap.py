@@ -60,6 +60,14 @@ def remap(warehouse: Warehouse, source: str) -> int:
         [source],
     )
     mapping = canonical_ids([(a, b, c) for a, b, c in changes])
+    stored = dict(
+        warehouse.query(
+            "SELECT participant_id, canonical_participant_id FROM participant_id_map WHERE source = ?", [source]
+        )
+    )
+    if stored == mapping:
+        # rows written by this run were mapped while staged, and stored rows already carry this mapping
+        return len(mapping)
     con = warehouse.con
     con.execute("BEGIN")
     try:

@@ -183,19 +183,26 @@ class Warehouse:
         if not raws:
             return PageCounts()
         con = self.con
-        con.register("page_items", pa.table({"raw": pa.array(raws, pa.string())}))
+        count = len(raws)
+        page = pa.table(
+            {
+                "source": pa.array([source] * count, pa.string()),
+                "raw": pa.array(raws, pa.string()),
+                "seen_at": pa.array([seen_at] * count, pa.timestamp("us", tz="UTC")),
+            }
+        )
+        # a view over the registered Arrow table: the page is read where it lies, not copied first
+        con.register("page_items", page)
         try:
             con.execute(
-                "CREATE OR REPLACE TEMP TABLE incoming AS "
-                "SELECT $source AS source, CAST(raw AS JSON) AS raw, CAST($seen_at AS TIMESTAMPTZ) AS seen_at "
-                "FROM page_items",
-                {"source": source, "seen_at": seen_at},
+                "CREATE OR REPLACE TEMP VIEW incoming AS "
+                "SELECT source, CAST(raw AS JSON) AS raw, seen_at FROM page_items"
             )
+            counts = self.upsert(stream.table, stream.key, stream.hooks)
+            for child in stream.children:
+                self.upsert_child(child, stream.table)
         finally:
             con.unregister("page_items")
-        counts = self.upsert(stream.table, stream.key, stream.hooks)
-        for child in stream.children:
-            self.upsert_child(child, stream.table)
         return counts
 
     def stage(self, table: str, key: tuple[str, ...]) -> None:
@@ -204,15 +211,15 @@ class Warehouse:
         are compared by md5, so the join reads 16 bytes per stored row rather than the whole JSON."""
         join = " AND ".join(f"t.{k} = loaded.{k}" for k in ("source", *key))
         if self.has_raw(table):
-            digest = ", md5_number(CAST(loaded.raw AS VARCHAR)) AS raw_md5"
-            changed = "t.raw_md5 IS DISTINCT FROM md5_number(CAST(loaded.raw AS VARCHAR)) OR t.removed_at IS NOT NULL"
+            digest = ", md5_number(CAST(raw AS VARCHAR)) AS raw_md5"
+            changed = "t.raw_md5 IS DISTINCT FROM loaded.raw_md5 OR t.removed_at IS NOT NULL"
         else:
             digest, changed = "", "false"
         keys = ", ".join(("source", *key))
         self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE staged AS SELECT loaded.*{digest}, "
+            f"CREATE OR REPLACE TEMP TABLE staged AS SELECT loaded.*, "
             f"CASE WHEN t.source IS NULL THEN 'new' WHEN {changed} THEN 'changed' ELSE 'same' END AS change "
-            f"FROM (SELECT DISTINCT ON ({keys}) * FROM ({sqlfiles.read(f'load/{table}.sql')})) AS loaded "
+            f"FROM (SELECT DISTINCT ON ({keys}) *{digest} FROM ({sqlfiles.read(f'load/{table}.sql')})) AS loaded "
             f"LEFT JOIN {table} AS t ON {join}"
         )
 
@@ -224,14 +231,13 @@ class Warehouse:
         only last_seen_at for byte-identical rows (the API bumps updated_at for changes we cannot see)."""
         self.stage(table, key)
         for hook in hooks:
-            self.con.execute(sqlfiles.read(f"load/{table}.{hook}.sql"))
+            self.con.execute(sqlfiles.read(f"load/{table}.{hook}.sql")).fetchall()
         for statement in write_sql(table, key, self.columns(table)):
-            self.con.execute(statement)
-        counts = self.con.execute(
+            self.con.execute(statement).fetchall()
+        (counts,) = self.con.execute(
             "SELECT count(*), count(*) FILTER (WHERE change = 'new'), count(*) FILTER (WHERE change = 'changed'), "
             "count(*) FILTER (WHERE change = 'same') FROM staged"
-        ).fetchone()
-        assert counts is not None
+        ).fetchall()
         return PageCounts(records=counts[0], inserted=counts[1], updated=counts[2], unchanged=counts[3])
 
     def upsert_child(self, child: Child, parent_table: str) -> None:
