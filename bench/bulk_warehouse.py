@@ -14,8 +14,8 @@ from `views.refresh`) in a few seconds, without the sandbox or the API:
 - declaration_state_history: the path each declaration took to its state (about 2.7 rows per declaration).
 
 Values are derived from hash(i), so the same size always gives the same warehouse. `raw` holds '{}': the views
-never read it. Run `python bench/bulk_warehouse.py --declarations 1000000 --path bulk.duckdb` on its own, or
-through `make bench` (bench/run.py), which also times every view over it.
+never read it. `python bench/bulk_warehouse.py --declarations 1000000 --path bulk.duckdb` builds it and prints
+how long each view takes to answer (`make bench` runs the same through bench/run.py).
 """
 
 from __future__ import annotations
@@ -214,13 +214,92 @@ def build(path: Path, declarations: int = 1_000_000) -> dict[str, float]:
     return timings
 
 
+# per view: a question a finance team asks of it ($statement is the busiest statement, $participant a
+# participant with a clawback), besides computing the whole view
+QUESTIONS = {
+    "declarations_current": "SELECT * FROM declarations_current WHERE statement_id = $statement",
+    "statement_reconciliation": "SELECT * FROM statement_reconciliation ORDER BY payment_date",
+    "clawback_ledger": "SELECT * FROM clawback_ledger WHERE NOT is_settled",
+    "declaration_anomalies": "SELECT anomaly_code, severity, count(*) FROM declaration_anomalies GROUP BY ALL",
+    "participant_timeline": "SELECT * FROM participant_timeline WHERE canonical_participant_id = $participant "
+    "ORDER BY training_record_id, event_sequence",
+}
+
+
+def best_of(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, str] | None = None, runs: int = 3) -> float:
+    """Milliseconds to compute the whole result inside DuckDB (EXPLAIN ANALYZE runs it and discards the rows, so
+    no conversion to Python is counted), best of `runs`."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        con.execute(f"EXPLAIN ANALYZE {sql}", params).fetchall()
+        times.append(time.perf_counter() - started)
+    return min(times) * 1000
+
+
+def time_views(path: Path) -> list[tuple[str, int, float, float | None]]:
+    """(view, rows, ms to compute all of it, ms for its finance question) for every view of the warehouse."""
+    timings = []
+    with duckdb.connect(str(path), read_only=True) as con:
+        con.execute("SET enable_progress_bar = false")
+        params = {
+            "statement": str(con.execute(
+                "SELECT statement_id FROM statement_reconciliation ORDER BY count_declarations DESC LIMIT 1"
+            ).fetchone()[0]),  # type: ignore[index]
+            "participant": str(con.execute(
+                "SELECT canonical_participant_id FROM clawback_ledger LIMIT 1"
+            ).fetchone()[0]),  # type: ignore[index]
+        }  # fmt: skip
+        for name in map(views.view_name, views.view_files()):
+            row = con.execute(f"SELECT count(*) FROM {name}").fetchone()
+            whole = best_of(con, f"SELECT * FROM {name}")
+            question = QUESTIONS.get(name)
+            asked = None
+            if question:
+                asked = best_of(con, question, {k: v for k, v in params.items() if f"${k}" in question})
+            timings.append((name, row[0] if row else 0, whole, asked))
+    return timings
+
+
+def time_refresh(path: Path) -> tuple[float, float]:
+    """Seconds a sync spends on the finance layer under the sync's memory limit: rebuilding the definitions
+    (a new version) and only the materialised rows (every other run)."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("SET enable_progress_bar = false")
+        con.execute("SET memory_limit = '384MB'")
+        started = time.perf_counter()
+        views.refresh(con, force=True)
+        full = time.perf_counter() - started
+        started = time.perf_counter()
+        views.refresh(con)
+        return full, time.perf_counter() - started
+
+
+def report(declarations: int, path: Path) -> None:
+    """Builds the warehouse and prints how fast every view answers; the `make bench` section."""
+    started = time.perf_counter()
+    build(path, declarations)
+    print(f"bulk warehouse: {declarations:,} declarations built in {time.perf_counter() - started:.1f} s ({path})")
+    full, rows_only = time_refresh(path)
+    print(f"finance layer per sync: {rows_only:.1f} s (definitions unchanged), {full:.1f} s (rebuilt)")
+    print(f"{'view':<26}{'rows':>11}{'all rows ms':>13}{'question ms':>13}  question")
+    for name, rows, whole, asked in time_views(path):
+        question = " ".join(QUESTIONS.get(name, "-").split())
+        answered = f"{asked:>13.0f}" if asked is not None else f"{'-':>13}"
+        print(f"{name:<26}{rows:>11,}{whole:>13.0f}{answered}  {question[:70]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--declarations", type=int, default=1_000_000)
     parser.add_argument("--path", type=Path, default=Path("bulk.duckdb"))
+    parser.add_argument("--no-timings", action="store_true", help="only build the warehouse")
     args = parser.parse_args()
-    timings = build(args.path, args.declarations)
-    print(", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+    if args.no_timings:
+        timings = build(args.path, args.declarations)
+        print(", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+    else:
+        report(args.declarations, args.path)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from syncer.errors import SyncerError
 def add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from syncer.sandbox.app import DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW
     from syncer.sandbox.chaos import PROFILES
+    from syncer.sandbox.profiles import PROFILES as APIS
 
     parser = commands.add_parser("sandbox", help="serve a faithful local stand-in of the Lead Provider API")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -26,6 +27,7 @@ def add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     parser.add_argument("--chaos-slow", type=float, default=5.0, help="seconds a 'slow' chaos response waits")
     parser.add_argument("--rate-limit", type=int, default=DEFAULT_RATE_LIMIT, help="requests per window and token")
     parser.add_argument("--rate-window", type=int, default=DEFAULT_RATE_WINDOW, help="window length in seconds")
+    parser.add_argument("--api", choices=list(APIS), default="rect-v3", help="API profile to serve (default rect-v3)")
 
 
 def add_finance(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -158,9 +158,12 @@ class ApiClient:
     def backoff(self, attempt: int) -> float:
         return float(min(self.backoff_max, self.backoff_base * 2.0**attempt) * self.rng.uniform(0.5, 1.5))
 
-    def get(self, path: str, params: Mapping[str, str] | None = None) -> Response:
+    def get(
+        self, path: str, params: Mapping[str, str] | None = None, decode: Callable[[bytes], Any] | None = None
+    ) -> Response:
         """One logical GET: transient faults are retried with jittered backoff; a 429 waits for the next
-        rate window (the server sends no Retry-After); a body that is not the JSON envelope is retried."""
+        rate window (the server sends no Retry-After); a body that is not the JSON envelope is retried.
+        `decode` reads a body that is not JSON (ECF1's .csv lists) into the items; ValueError means unreadable."""
         query = dict(params or {})
         validate_params(query)
         attempt = 0
@@ -168,7 +171,7 @@ class ApiClient:
             self.stats.waited_seconds += self.budget.acquire()
             self.stats.requests += 1
             try:
-                return self.interpret(self.http.get(path, params=query))
+                return self.interpret(self.http.get(path, params=query), decode)
             except httpx.TimeoutException:
                 failure, kind = TransientApiError(f"timed out: GET {path}", url=path), "timeout"
             except httpx.TransportError as error:
@@ -189,7 +192,7 @@ class ApiClient:
             self.stats.waited_seconds += pause
             self.sleep(pause)
 
-    def interpret(self, response: httpx.Response) -> Response:
+    def interpret(self, response: httpx.Response, decode: Callable[[bytes], Any] | None = None) -> Response:
         status = response.status_code
         url = str(response.request.url.copy_with(query=None))
         if status == 429:
@@ -198,6 +201,11 @@ class ApiClient:
             raise TransientApiError(f"server error {status}", status=status, url=url)
         if status >= 400:
             raise PermanentApiError(f"{status} from {url}: {error_detail(response)}", status=status, url=url)
+        if decode is not None:
+            try:
+                return Response(decode(response.content), server_date(response), status)
+            except ValueError as exc:
+                raise TransientApiError(f"unreadable body from {url}: {exc}", status=None, url=url) from exc
         try:
             body = orjson.loads(response.content)
         except orjson.JSONDecodeError as exc:

@@ -16,7 +16,7 @@ from syncer.reconcile import render, report
 from syncer.status import render_table, status_rows
 from syncer.store import Warehouse, connect
 from syncer.sync import StreamResult, run_sync
-from syncer.views import refresh_views, require_views
+from syncer.views import refresh, require_views
 
 
 def summary_line(r: StreamResult) -> str:
@@ -72,7 +72,7 @@ def reading(config: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 def views(config: Path) -> int:
     settings = load_settings(config)
     with Warehouse(settings.warehouse.path) as warehouse:
-        refreshed = refresh_views(warehouse)
+        refreshed = refresh(warehouse.con, force=True)
     rows = sum(refreshed.reference_rows.values())
     print(
         f"{len(refreshed.views)} views created or replaced and {len(refreshed.reference_rows)} reference tables "

@@ -75,6 +75,7 @@ class SourceConfig(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=64)
     base_url: str
     api: Literal["rect-v3", "ecf-v3", "ecf-v2"] = "rect-v3"
+    transport: Literal["json", "csv"] = "json"  # csv: ECF1 v2's unpaginated .csv lists (api = "ecf-v2" only)
     token: SecretStr | None = None
     token_env: str | None = None
     token_file: Path | None = None
@@ -109,6 +110,12 @@ class SourceConfig(Strict):
         if value < timedelta(0):
             raise ValueError("must not be negative")
         return value
+
+    @model_validator(mode="after")
+    def csv_needs_v2(self) -> SourceConfig:
+        if self.transport == "csv" and self.api != "ecf-v2":
+            raise ValueError('transport = "csv" exists only for api = "ecf-v2" (its .csv list endpoints)')
+        return self
 
     @model_validator(mode="after")
     def one_token(self) -> SourceConfig:

@@ -3,7 +3,7 @@ sql/schema and one staging query in sql/load/<table>.sql; the sync loop has no p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 
@@ -30,6 +30,8 @@ class Stream:
     children: tuple[Child, ...] = ()
     hooks: tuple[str, ...] = ()  # sql/load/<table>.<hook>.sql, run after staging, before the upsert
     removal_hooks: tuple[str, ...] = ()  # run after a full scan marks rows removed
+    adapter: str | None = None  # syncer.adapters.ADAPTERS: reshapes each page before validation (older profiles)
+    since_exclusive: bool = False  # the endpoint filters updated_at > updated_since (ECF v1/v2 declarations)
 
     def order_value(self, item: dict[str, Any]) -> Any:
         attributes = item.get("attributes")
@@ -80,11 +82,39 @@ STREAMS: tuple[Stream, ...] = (
 )
 BY_NAME = {s.name: s for s in STREAMS}
 
+# ECF1's API v3 (api-facts §1.3): the same streams, names, item types and tables, under ECF1's paths. Its extra
+# attributes (partnership status and challenged_*, teacher_reference_number_validated, has_passed, statement type)
+# land in columns that exist for them or stay in `raw`.
+ECF_V3_PATHS = {
+    "participants": "/participants/ecf",
+    "partnerships": "/partnerships/ecf",
+    "schools": "/schools/ecf",
+    "unfunded-mentors": "/unfunded-mentors/ecf",
+    "participants/transfers": "/participants/ecf/transfers",
+}
+ECF_V3_STREAMS: tuple[Stream, ...] = tuple(replace(s, path=ECF_V3_PATHS.get(s.name, s.path)) for s in STREAMS)
 
-def select(names: list[str] | None) -> tuple[Stream, ...]:
+# ECF1's API v2 (api-facts §6): participants and declarations only. Participants are flat per-enrolment rows keyed by
+# training_record_id, regrouped into the participants and participant_enrolments tables (syncer/adapters.py);
+# declarations carry no statement ids, so the statement views stay empty for a v2 source.
+ECF_V2_STREAMS: tuple[Stream, ...] = (
+    replace(BY_NAME["participants"], path="/participants/ecf", adapter="v2-participants"),
+    # no created_at in a v2 declaration: the pager cannot see the ORDER BY column, so windows overlap blindly
+    replace(BY_NAME["participant-declarations"], since_exclusive=True, order_field=None),
+)
+
+# source.api -> the streams it reads
+PROFILES: dict[str, tuple[Stream, ...]] = {"rect-v3": STREAMS, "ecf-v3": ECF_V3_STREAMS, "ecf-v2": ECF_V2_STREAMS}
+
+
+def select(names: list[str] | None, api: str = "rect-v3") -> tuple[Stream, ...]:
+    streams = PROFILES.get(api)
+    if streams is None:
+        raise ValueError(f"api {api!r} is not supported by the sync yet; choose from {', '.join(PROFILES)}")
     if not names:
-        return STREAMS
-    unknown = [n for n in names if n not in BY_NAME]
+        return streams
+    known = [s.name for s in streams]
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise ValueError(f"unknown stream {', '.join(unknown)}; choose from {', '.join(BY_NAME)}")
-    return tuple(s for s in STREAMS if s.name in names)
+        raise ValueError(f"unknown stream {', '.join(unknown)}; choose from {', '.join(known)}")
+    return tuple(s for s in streams if s.name in names)

@@ -20,14 +20,16 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import orjson
 import structlog
 
+from syncer.adapters import ADAPTERS
 from syncer.api_models import split_valid
 from syncer.client import ApiClient, Page, format_timestamp, prefetched
 from syncer.config import Settings, SourceConfig
+from syncer.csv_transport import csv_pages
 from syncer.errors import SyncerError
 from syncer.remap import remap
 from syncer.store import Finish, PageCounts, RunRef, Warehouse
@@ -117,7 +119,7 @@ def run_sync(
     client_factory: Callable[[SourceConfig], ApiClient] = client_for,
     stop: threading.Event | None = None,
 ) -> RunResult:
-    chosen = select(streams)
+    chosen = {source.name: select(streams, source.api) for source in settings.sources}  # each source's API profile
     result = RunResult(run_id=uuid.uuid4().hex[:12])
     structlog.contextvars.bind_contextvars(run_id=result.run_id)
     with Warehouse(settings.warehouse.path) as warehouse:
@@ -126,7 +128,7 @@ def run_sync(
             log.warning("previous run was interrupted", streams=interrupted)
         for source in settings.sources:
             with client_factory(source) as client:
-                for stream in chosen:
+                for stream in chosen[source.name]:
                     outcome = sync_stream(warehouse, client, source, stream, full, result.run_id, progress, stop)
                     result.streams.append(outcome)
                     if outcome.outcome == "interrupted":
@@ -205,21 +207,22 @@ def scan(
     for position, cohort in enumerate(cohorts):
         params: dict[str, str] = {}
         if since is not None:
-            params["filter[updated_since]"] = format_timestamp(since)
+            # a strict `>` with second precision would skip rows stamped exactly at the watermark's second
+            bound = since - timedelta(seconds=1) if stream.since_exclusive else since
+            params["filter[updated_since]"] = format_timestamp(bound)
         if cohort is not None:
             params["filter[cohort]"] = str(cohort)
-        pages = prefetched(
-            prepared(
-                stream,
-                client.pages(
-                    stream.path,
-                    params,
-                    source.per_page,
-                    order_value=stream.order_value if stream.order_field else None,
-                    blind_overlap=0 if stream.order_field else BLIND_OVERLAP,
-                ),
+        if source.transport == "csv":
+            fetched = csv_pages(client, stream.path, stream.item_type, params)
+        else:
+            fetched = client.pages(
+                stream.path,
+                params,
+                source.per_page,
+                order_value=stream.order_value if stream.order_field else None,
+                blind_overlap=0 if stream.order_field else BLIND_OVERLAP,
             )
-        )
+        pages = prefetched(prepared(stream, fetched))
         for page, raws, bad in pages:
             check_stop(stop)  # between pages: the previous page's transaction has committed
             if server_start is None:
@@ -241,11 +244,18 @@ def prepared(
     """Validates each page and renders its items as JSON text: runs in the prefetch thread, so this work
     overlaps the warehouse's writing of the previous page."""
     previous: set[str] = set()
+    adapt = ADAPTERS[stream.adapter] if stream.adapter else None
     for page in pages:
-        valid, bad = split_valid(stream.item_type, page.items)
-        # the window overlap repeats rows of the previous page; a key must also appear once per page
-        fresh = list({item["id"]: item for item in valid if item["id"] not in previous}.values())
-        previous = {item["id"] for item in valid}
+        items = page.items
+        if adapt is not None:  # an older profile's page, reshaped (and de-duplicated by its own key)
+            items, previous = adapt(items, previous)
+        valid, bad = split_valid(stream.item_type, items)
+        if adapt is not None:
+            fresh = valid
+        else:
+            # the window overlap repeats rows of the previous page; a key must also appear once per page
+            fresh = list({item["id"]: item for item in valid if item["id"] not in previous}.values())
+            previous = {item["id"] for item in valid}
         raws = [orjson.dumps(item).decode() for item in fresh]
         yield page, raws, [(orjson.dumps(item).decode(), error, item_id(item)) for item, error in bad]
 

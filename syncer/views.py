@@ -1,18 +1,25 @@
 """The finance layer on top of the synced tables: lookup tables, views and the data dictionary's comments.
 
-`refresh` runs at the end of every `syncer sync` and on `syncer views`, in one transaction:
+`refresh` runs at the end of every `syncer sync` and on `syncer views`, in one transaction. When the definitions
+changed since the last refresh (the fingerprint in `finance_layer` differs) or on `syncer views`, it
 
 1. reloads each `ref_<name>` table from its versioned data file `data/ref/<name>.csv` (the tables' shape is
    fixed by sql/schema/005_reference_tables.sql; a file column the table does not have is an error);
-2. creates or replaces the views of sql/views/ in file-name order (dependency order). Each file holds one
-   `CREATE OR REPLACE VIEW` and the `COMMENT ON` statements for that view and its columns;
-3. re-applies sql/comments/tables.sql, the comments on every table and column the migrations create.
+2. creates or replaces the views of sql/views/ in file-name order (dependency order). Each file is a model, in
+   the manner of dbt: a header comment saying which question it answers and a `-- materialized: view|table`
+   line, one SELECT (a chain of CTEs), then the `COMMENT ON` statements for its view and columns. A `view`
+   model becomes `CREATE OR REPLACE VIEW name AS <select>`; a `table` model is materialised into
+   `cache_<name>` and `name` is a view of that cache, so queries cost a scan rather than the model's joins;
+3. re-applies sql/comments/tables.sql, the comments on every table and column the migrations create;
+
+and in any case it rebuilds the materialised rows (`cache_<name>`) of the models marked `-- materialized: table`.
 
 `data/` is top level in the repository and `syncer/data` inside an installed wheel, like sql/.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -84,9 +91,10 @@ class Model:
 
 @dataclass(frozen=True)
 class Refreshed:
-    reference_rows: dict[str, int]
+    reference_rows: dict[str, int]  # empty when the definitions were already current
     views: list[str]
     skipped_comments: list[str]
+    definitions_rebuilt: bool = True
 
 
 def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -178,18 +186,58 @@ def apply_comments(con: duckdb.DuckDBPyConnection) -> list[str]:
     return skipped
 
 
-def refresh(con: duckdb.DuckDBPyConnection) -> Refreshed:
-    """Reference data, views and comments, all or nothing."""
+def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """What the definitions are built from: data files, model and comment SQL, migrations, DuckDB version."""
+    digest = hashlib.sha256(duckdb.__version__.encode())
+    for path in reference_files().values():
+        digest.update(path.name.encode() + path.read_bytes())
+    for name in view_files():
+        digest.update(name.encode() + sqlfiles.read(f"views/{name}").encode())
+    digest.update(sqlfiles.read(COMMENTS).encode())
+    digest.update(repr(con.execute("SELECT name FROM schema_migrations ORDER BY name").fetchall()).encode())
+    return digest.hexdigest()
+
+
+def built_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    row = con.execute("SELECT max(fingerprint) FROM finance_layer").fetchone()
+    return str(row[0]) if row and row[0] else None
+
+
+def rebuild_caches(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Only the materialised rows, for definitions that are already in place."""
+    rebuilt = []
+    for file_name in view_files():
+        model = Model.read(con, file_name)
+        if model.materialized == "table":
+            try:
+                con.execute(f"CREATE OR REPLACE TABLE {cache_name(model.name)} AS {model.select}")
+                comment_cache(con, model.name)
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot materialise sql/views/{file_name}: {exc}") from exc
+        rebuilt.append(model.name)
+    return rebuilt
+
+
+def refresh(con: duckdb.DuckDBPyConnection, force: bool = False) -> Refreshed:
+    """Reference data, views and comments when their definitions changed (or `force`), and the materialised
+    rows always; all or nothing."""
     con.execute("BEGIN")
     try:
-        loaded = load_reference(con)
-        created = create_views(con)
-        skipped = apply_comments(con)
+        current = fingerprint(con)
+        if force or current != built_fingerprint(con) or missing_views(con):
+            loaded = load_reference(con)
+            created = create_views(con)
+            skipped = apply_comments(con)
+            con.execute("DELETE FROM finance_layer")
+            con.execute("INSERT INTO finance_layer VALUES (?, now())", [current])
+            result = Refreshed(loaded, created, skipped, definitions_rebuilt=True)
+        else:
+            result = Refreshed({}, rebuild_caches(con), [], definitions_rebuilt=False)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return Refreshed(loaded, created, skipped)
+    return result
 
 
 def missing_views(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -201,7 +249,7 @@ def missing_views(con: duckdb.DuckDBPyConnection) -> list[str]:
 def refresh_views(warehouse: Warehouse) -> Refreshed:
     """The end of every sync run: the finance layer is rebuilt over the data just written."""
     refreshed = refresh(warehouse.con)
-    log.info("views refreshed", views=len(refreshed.views), reference_tables=len(refreshed.reference_rows))
+    log.info("views refreshed", views=len(refreshed.views), definitions_rebuilt=refreshed.definitions_rebuilt)
     return refreshed
 
 

@@ -6,6 +6,10 @@ COMMENT ON TABLE schema_migrations IS 'Warehouse schema migrations applied (sql/
 COMMENT ON COLUMN schema_migrations.name IS 'The migration file name.';
 COMMENT ON COLUMN schema_migrations.applied_at IS 'When it was applied.';
 
+COMMENT ON TABLE finance_layer IS 'What the finance layer (ref_* tables, views, comments) was last built from; see syncer/views.py.';
+COMMENT ON COLUMN finance_layer.fingerprint IS 'sha256 of the data files, model and comment SQL, migrations and DuckDB version the definitions were built from.';
+COMMENT ON COLUMN finance_layer.built_at IS 'When the definitions were last rebuilt.';
+
 COMMENT ON TABLE sync_state IS 'Where each stream of each source has got to: one row per (source, stream).';
 COMMENT ON COLUMN sync_state.source IS 'The configured source (one lead provider''s API token) the row came from.';
 COMMENT ON COLUMN sync_state.stream IS 'The stream (API list endpoint), e.g. participant-declarations.';

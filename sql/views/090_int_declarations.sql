@@ -58,7 +58,7 @@ ineligible_spellings AS (
     FROM ref_ineligible_for_funding_reasons
 ),
 
-decoded AS (
+decoded AS NOT MATERIALIZED (
     SELECT
         d.source,
         d.id AS declaration_id,
@@ -190,18 +190,36 @@ joined AS (
     LEFT JOIN ref_declaration_types AS t ON t.declaration_type = d.declaration_type
 ),
 
-duplicates AS (
-    -- live declarations of the same milestone and course for one participant: at most one can be funded
+live_keys AS (
+    -- live declarations in scope, each with a hash of (participant, milestone, course) so that finding the
+    -- repeated ones groups integers, not four strings per row
     SELECT
         source,
+        declaration_id,
         canonical_participant_id,
         declaration_type,
         course_identifier,
-        count(*) AS duplicate_live_count,
-        string_agg(declaration_id, ', ' ORDER BY declaration_id) AS duplicate_declaration_ids
+        hash(source, canonical_participant_id, declaration_type, course_identifier) AS key_hash
     FROM decoded
     WHERE is_live AND removed_at IS NULL
-    GROUP BY source, canonical_participant_id, declaration_type, course_identifier
+),
+
+repeated AS (
+    SELECT key_hash FROM live_keys GROUP BY key_hash HAVING count(*) > 1
+),
+
+duplicates AS (
+    -- live declarations of the same milestone and course for one participant: at most one can be funded
+    SELECT
+        l.source,
+        l.canonical_participant_id,
+        l.declaration_type,
+        l.course_identifier,
+        count(*) AS duplicate_live_count,
+        string_agg(l.declaration_id, ', ' ORDER BY l.declaration_id) AS duplicate_declaration_ids
+    FROM live_keys AS l
+    SEMI JOIN repeated AS r ON r.key_hash = l.key_hash
+    GROUP BY l.source, l.canonical_participant_id, l.declaration_type, l.course_identifier
     HAVING count(*) > 1
 ),
 

@@ -2,13 +2,14 @@
 -- event: the enrolment starting, each declaration being made, each change of a declaration's state or
 -- statement that the sync recorded (declaration_state_history), and the enrolment's current deferral or
 -- withdrawal. Declarations are matched to the participant's enrolment for their course (see
--- stg_enrolments.is_primary). Only declarations and enrolments in the provider's scope appear.
+-- stg_enrolments.is_primary). Only declarations and enrolments in the provider's scope appear. The CTEs are
+-- not materialised, so a question about one participant reads only that participant's rows.
 -- materialized: view
-WITH enrolments AS (
+WITH enrolments AS NOT MATERIALIZED (
     SELECT * FROM stg_enrolments
 ),
 
-declarations AS (
+declarations AS NOT MATERIALIZED (
     SELECT
         source, declaration_id, canonical_participant_id, participant_type, course_identifier, declaration_type,
         declaration_date, training_record_id, cohort
@@ -23,10 +24,17 @@ state_spellings AS (
     FROM ref_declaration_states
 ),
 
-history AS (
+history AS NOT MATERIALIZED (
+    -- each recorded change joined to its declaration before its states are decoded
     SELECT
-        h.source,
-        h.declaration_id,
+        d.source,
+        d.canonical_participant_id,
+        d.training_record_id,
+        d.participant_type,
+        d.course_identifier,
+        d.cohort,
+        d.declaration_id,
+        d.declaration_type,
         coalesce(o.state, h.old_state) AS from_state,
         coalesce(n.state, h.new_state) AS to_state,
         h.new_statement_id,
@@ -34,6 +42,7 @@ history AS (
         h.api_updated_at,
         h.observed_at
     FROM declaration_state_history AS h
+    JOIN declarations AS d ON d.source = h.source AND d.declaration_id = h.declaration_id
     LEFT JOIN state_spellings AS o ON o.spelling = h.old_state
     LEFT JOIN state_spellings AS n ON n.spelling = h.new_state
 ),
@@ -63,21 +72,19 @@ enrolment_events AS (
 
 declaration_events AS (
     SELECT
-        d.source, d.canonical_participant_id, d.training_record_id, d.participant_type, d.course_identifier,
-        d.cohort, d.declaration_date AS event_at, 1 AS event_rank, 'declared' AS event_type,
-        d.declaration_id, d.declaration_type, NULL AS from_state, NULL AS to_state,
+        source, canonical_participant_id, training_record_id, participant_type, course_identifier, cohort,
+        declaration_date AS event_at, 1 AS event_rank, 'declared' AS event_type,
+        declaration_id, declaration_type, NULL AS from_state, NULL AS to_state,
         NULL AS statement_id, NULL AS clawback_statement_id, NULL AS detail
-    FROM declarations AS d
+    FROM declarations
     UNION ALL
     SELECT
-        d.source, d.canonical_participant_id, d.training_record_id, d.participant_type, d.course_identifier,
-        d.cohort,
-        CASE WHEN h.to_state = 'removed' THEN h.observed_at ELSE coalesce(h.api_updated_at, h.observed_at) END,
-        2, CASE WHEN h.from_state IS NULL THEN 'first_seen' ELSE 'state_changed' END,
-        d.declaration_id, d.declaration_type, h.from_state, h.to_state,
-        h.new_statement_id, h.new_clawback_statement_id, NULL
-    FROM history AS h
-    JOIN declarations AS d ON d.source = h.source AND d.declaration_id = h.declaration_id
+        source, canonical_participant_id, training_record_id, participant_type, course_identifier, cohort,
+        CASE WHEN to_state = 'removed' THEN observed_at ELSE coalesce(api_updated_at, observed_at) END,
+        2, CASE WHEN from_state IS NULL THEN 'first_seen' ELSE 'state_changed' END,
+        declaration_id, declaration_type, from_state, to_state,
+        new_statement_id, new_clawback_statement_id, NULL
+    FROM history
 ),
 
 events AS (

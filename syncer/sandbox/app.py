@@ -1,5 +1,6 @@
-"""The sandbox's HTTP surface: the RECT v3 Lead Provider API under /api/v3, the hidden service side under
-/sandbox. Status codes, bodies and content types follow api-facts §1.4 and §2."""
+"""The sandbox's HTTP surface: the Lead Provider API of one profile (RECT v3 by default, or ECF1 v3; see
+profiles.py) under /api/v3, the hidden service side under /sandbox. Status codes, bodies and content types follow
+api-facts §1.4 and §2."""
 
 from __future__ import annotations
 
@@ -16,25 +17,28 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from syncer.sandbox import activity, events, writes
-from syncer.sandbox.endpoints import BY_NAME, ENDPOINTS, Endpoint, Scoped, filtered, school_cohort
+from syncer.sandbox import activity, ecf_v2, events, writes
+from syncer.sandbox.endpoints import Endpoint, Scoped, default_order, filtered, school_cohort
 from syncer.sandbox.model import LeadProvider
+from syncer.sandbox.profiles import PROFILES, RECT_V3, Profile
 from syncer.sandbox.query import BadRequest, nested, parse_page, parse_sort, window
 from syncer.sandbox.world import World
 
 JSON = "application/json; charset=utf-8"
-NOT_FOUND = {"errors": [{"title": "Resource not found", "detail": "Nothing could be found for the provided details"}]}
+NOT_FOUND = RECT_V3.not_found
 UNAUTHORISED = {"error": "HTTP Token: Access denied"}
 DEFAULT_RATE_LIMIT = 1000
 DEFAULT_RATE_WINDOW = 300
 
 
-def json_response(body: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type=JSON)
+def json_response(
+    body: Any, status: int = 200, media_type: str = JSON, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type=media_type, headers=headers)
 
 
-def bad_request(exc: BadRequest) -> Response:
-    return json_response({"errors": [{"title": exc.title, "detail": exc.detail}]}, 400)
+def bad_request(exc: BadRequest, media_type: str = JSON) -> Response:
+    return json_response({"errors": [{"title": exc.title, "detail": exc.detail}]}, 400, media_type)
 
 
 class RateLimiter:
@@ -89,16 +93,18 @@ def authenticated(world: World, request: Request) -> LeadProvider | None:
 Handler = Callable[[Request, World, LeadProvider], Awaitable[Response]]
 
 
-def api(world: World, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+def api(world: World, handler: Handler, profile: Profile = RECT_V3) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         provider = authenticated(world, request)
         if provider is None:
-            return json_response(UNAUTHORISED, 401)
+            if request.headers.get("authorization", "").partition(" ")[2].strip() in profile.forbidden_tokens:
+                return Response(b"", 403, media_type=profile.content_type)
+            return json_response(UNAUTHORISED, 401, profile.content_type, profile.unauthorised_headers)
         try:
             with world.lock:
                 return await handler(request, world, provider)
         except BadRequest as exc:
-            return bad_request(exc)
+            return bad_request(exc, profile.content_type)
 
     return endpoint
 
@@ -112,7 +118,7 @@ def scoped(request: Request, world: World, provider: LeadProvider, endpoint: End
 
 def item_bytes(endpoint: Endpoint, query: Scoped, row: Any) -> bytes:
     """An item's JSON, kept until the world next changes: serving is then a join of cached bytes."""
-    key = ("item", endpoint.name, query.provider_id, query.cohort, endpoint.ident(row))
+    key = ("item", endpoint.profile, endpoint.name, query.provider_id, query.cohort, endpoint.ident(row))
     cache = query.world.item_cache
     found = cache.get(key)
     if found is None:
@@ -120,12 +126,12 @@ def item_bytes(endpoint: Endpoint, query: Scoped, row: Any) -> bytes:
     return found
 
 
-def list_handler(endpoint: Endpoint) -> Handler:
+def list_handler(endpoint: Endpoint, media_type: str = JSON) -> Handler:
     async def handle(request: Request, world: World, provider: LeadProvider) -> Response:
         query = scoped(request, world, provider, endpoint)
         page = parse_page(request.query_params.multi_items())
         rows = filtered(endpoint, query)
-        order = endpoint.order
+        order = default_order(endpoint, query)
         if endpoint.sort_columns is not None:
             sort = parse_sort(request.query_params.get("sort"), {k: f(query) for k, f in endpoint.sort_columns.items()})
             if sort:
@@ -135,29 +141,37 @@ def list_handler(endpoint: Endpoint) -> Handler:
                 keys = [key for key, _ in sort]
                 order = lambda r: tuple(k(r) for k in keys)  # noqa: E731
         parts = [item_bytes(endpoint, query, r) for r in window(rows, order, endpoint.ident, page)]
-        return Response(b'{"data":[' + b",".join(parts) + b"]}", media_type=JSON)
+        return Response(b'{"data":[' + b",".join(parts) + b"]}", media_type=media_type)
 
     return handle
 
 
-def show_handler(endpoint: Endpoint) -> Handler:
+def show_handler(endpoint: Endpoint, profile: Profile = RECT_V3) -> Handler:
     async def handle(request: Request, world: World, provider: LeadProvider) -> Response:
         query = scoped(request, world, provider, endpoint)
         wanted = request.path_params["id"]
         for row in endpoint.scope(query):
-            if endpoint.ident(row) == wanted:
-                return json_response({"data": endpoint.serialize(query, row)})
-        return json_response(NOT_FOUND, 404)
+            if str(row.id) == wanted:  # the record id (v2 participant rows are keyed otherwise: see ecf_v2.py)
+                return json_response({"data": endpoint.serialize(query, row)}, media_type=profile.content_type)
+        return json_response(profile.not_found, 404, profile.content_type)
 
     return handle
 
 
-async def participant_transfers(request: Request, world: World, provider: LeadProvider) -> Response:
-    return await show_handler(BY_NAME["participants/transfers"])(request, world, provider)
+def csv_handler(endpoint: Endpoint) -> Handler:
+    """ECF1's .csv variant of a list: the whole filtered list, unpaginated (api-facts §6)."""
+
+    async def handle(request: Request, world: World, provider: LeadProvider) -> Response:
+        query = scoped(request, world, provider, endpoint)
+        items = [endpoint.serialize(query, r) for r in filtered(endpoint, query)]
+        return Response(ecf_v2.csv_body(endpoint.name, items), media_type="text/csv")
+
+    return handle
 
 
-def truth(world: World) -> Callable[[Request], Awaitable[Response]]:
-    """Everything one provider can see, each item exactly as the list endpoint serves it (for tests)."""
+def truth(world: World, profile: Profile = RECT_V3) -> Callable[[Request], Awaitable[Response]]:
+    """Everything one provider can see, each item exactly as the profile's list endpoint serves it, keyed by the
+    profile's endpoint names (for tests)."""
 
     async def handle(request: Request) -> Response:
         provider = authenticated(world, request)
@@ -165,14 +179,18 @@ def truth(world: World) -> Callable[[Request], Awaitable[Response]]:
             return json_response(UNAUTHORISED, 401)
         with world.lock:
             result: dict[str, Any] = {}
-            for endpoint in ENDPOINTS:
+            for endpoint in profile.endpoints:
                 cohorts = sorted(world.school_cohorts()) if endpoint.cohort_required else [None]
                 items: list[dict[str, Any]] = []
                 for cohort in cohorts:
                     query = Scoped(world, provider.id, {}, cohort)
                     items.extend(endpoint.serialize(query, r) for r in endpoint.scope(query))
                 result[endpoint.name] = items
-            result["_meta"] = {"provider": provider.name, "clock": world.clock.strftime("%Y-%m-%dT%H:%M:%SZ")}
+            result["_meta"] = {
+                "provider": provider.name,
+                "api": profile.name,
+                "clock": world.clock.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            }
         return json_response(result)
 
     return handle
@@ -218,29 +236,54 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return Response(html, 404, media_type="text/html; charset=utf-8")
 
 
+def fixed_not_found(profile: Profile) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """ECF1's exceptions app answers every unknown path with the same JSON."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        return json_response(profile.no_route, 404, profile.content_type)
+
+    return handle
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     return json_response({"error": "Internal server error"}, 500)
 
 
-def create_app(world: World, rate_limit: int = DEFAULT_RATE_LIMIT, rate_window: int = DEFAULT_RATE_WINDOW) -> ASGIApp:
-    routes = [Route(f"/api/v3{e.path}", api(world, list_handler(e))) for e in ENDPOINTS]
-    routes.append(Route("/api/v3/participants/{id}/transfers", api(world, participant_transfers)))
+def create_app(
+    world: World,
+    rate_limit: int = DEFAULT_RATE_LIMIT,
+    rate_window: int = DEFAULT_RATE_WINDOW,
+    api_profile: str = "rect-v3",
+) -> ASGIApp:
+    profile = PROFILES[api_profile]
+    prefix, media = profile.prefix, profile.content_type
+    routes = [
+        Route(f"{prefix}{e.path}.csv", api(world, csv_handler(e), profile))
+        for e in profile.endpoints
+        if e.name in profile.csv
+    ]
+    routes += [Route(f"{prefix}{e.path}", api(world, list_handler(e, media), profile)) for e in profile.endpoints]
+    if profile.transfers_show:
+        transfers = show_handler(profile.endpoint("participants/transfers"), profile)
+        routes.append(Route(f"{prefix}{profile.transfers_show}", api(world, transfers, profile)))
     routes += [
-        Route(f"/api/v3{e.path}/{{id}}", api(world, show_handler(e)))
-        for e in ENDPOINTS
+        Route(f"{prefix}{e.path}/{{id}}", api(world, show_handler(e, profile), profile))
+        for e in profile.endpoints
         if e.name != "participants/transfers"
     ]
+    if profile.writes:
+        routes += [
+            Route(f"{prefix}{path}", api(world, handler), methods=[method]) for path, method, handler in writes.ROUTES
+        ]
+    missing = not_found if profile.no_route is None else fixed_not_found(profile)
     routes += [
-        Route(f"/api/v3{path}", api(world, handler), methods=[method]) for path, method, handler in writes.ROUTES
-    ]
-    routes += [
-        Route("/sandbox/truth", truth(world)),
+        Route("/sandbox/truth", truth(world, profile)),
         Route("/sandbox/tick", tick(world), methods=["POST"]),
         Route("/sandbox/events", event(world), methods=["POST"]),
     ]
     handlers: dict[Any, Callable[[Request, Exception], Any]] = {
-        404: not_found,
-        405: not_found,
+        404: missing,
+        405: missing,
         500: server_error,
     }
     app = Starlette(routes=routes, exception_handlers=handlers)

@@ -39,6 +39,9 @@ class Endpoint:
     filters: dict[str, Callable[[Scoped, str, list[Record]], list[Record]]] = field(default_factory=dict)
     sort_columns: dict[str, Callable[[Scoped], Callable[[Record], Any]]] | None = None
     cohort_required: bool = False
+    profile: str = "rect-v3"  # the API profile serving it (a key of the world's caches)
+    since_exclusive: bool = False  # ECF1 v1/v2 declarations: updated_at > updated_since (api-facts §1.1)
+    since_order: Callable[[Record], Any] | None = None  # the ORDER BY when updated_since is given, if it changes
 
 
 def by_values(extract: Callable[[Scoped, Record], set[str]], valid: Callable[[str], bool]) -> Any:
@@ -204,7 +207,7 @@ def filtered(endpoint: Endpoint, query: Scoped) -> list[Record]:
     since_raw = query.filters.get("updated_since")
     since = parse_updated_since(since_raw) if since_raw and endpoint.updated_at is not None else None
     relevant = tuple(sorted((k, v) for k, v in query.filters.items() if k in endpoint.filters))
-    key = ("filtered", endpoint.name, query.provider_id, query.cohort, since, relevant)
+    key = ("filtered", endpoint.profile, endpoint.name, query.provider_id, query.cohort, since, relevant)
 
     def build() -> list[Record]:
         rows = endpoint.scope(query)
@@ -212,7 +215,19 @@ def filtered(endpoint: Endpoint, query: Scoped) -> list[Record]:
             rows = endpoint.filters[name](query, value, rows)
         if since is not None and endpoint.updated_at is not None:
             updated = endpoint.updated_at
-            rows = [r for r in rows if updated(query, r) >= since]
+            if endpoint.since_exclusive:
+                rows = [r for r in rows if updated(query, r) > since]
+            else:
+                rows = [r for r in rows if updated(query, r) >= since]
+            if endpoint.since_order is not None:
+                rows = sorted(rows, key=endpoint.since_order)
         return rows
 
     return query.world.cached(key, build)
+
+
+def default_order(endpoint: Endpoint, query: Scoped) -> Callable[[Record], Any]:
+    """The column the rows of `filtered` are ordered by (ECF1 orders by updated_at when updated_since is given)."""
+    if endpoint.since_order is not None and endpoint.updated_at is not None and query.filters.get("updated_since"):
+        return endpoint.since_order
+    return endpoint.order

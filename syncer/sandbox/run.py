@@ -32,12 +32,13 @@ def run_sandbox(args: argparse.Namespace) -> int:
         chaos_slow=args.chaos_slow,
         rate_limit=args.rate_limit,
         rate_window=args.rate_window,
+        api=args.api,
     )
     sock = bind(args.host, args.port)
     seconds = time.perf_counter() - started
     print(
         f"sandbox listening on {url_of(sock)} (seed {args.seed}, {len(world.teachers)} teachers, "
-        f"{len(world.declarations)} declarations, generated in {seconds:.1f}s, chaos {args.chaos})",
+        f"{len(world.declarations)} declarations, generated in {seconds:.1f}s, chaos {args.chaos}, api {args.api})",
         flush=True,
     )
     if not args.tokens_out:

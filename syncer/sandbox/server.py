@@ -27,6 +27,7 @@ class SandboxOptions:
     chaos_slow: float = 5.0
     rate_limit: int = DEFAULT_RATE_LIMIT
     rate_window: int = DEFAULT_RATE_WINDOW
+    api: str = "rect-v3"  # the API profile served (syncer.sandbox.profiles.PROFILES)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -40,7 +41,7 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def build_server(world: World, options: SandboxOptions) -> uvicorn.Server:
-    app = create_app(world, options.rate_limit, options.rate_window)
+    app = create_app(world, options.rate_limit, options.rate_window, options.api)
     app = ChaosMiddleware(app, options.chaos, options.seed, world, options.chaos_slow)
     config = uvicorn.Config(
         app,

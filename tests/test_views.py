@@ -1,0 +1,268 @@
+"""The finance views against an independent computation from /sandbox/truth after many simulated weeks.
+
+One sandbox lives through ten weeks, two at a time: declarations, statement deadlines and payment runs (the August
+statements are paid on the 25th), voids before and after payment (the tick's own and ours through PUT .../void),
+clawbacks settling, merges. A full sync follows every step, so the warehouse equals the truth each time and
+tests/finance_truth.py can replay declaration_state_history.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from syncer import views
+from syncer.config import Settings
+from syncer.store import Warehouse
+from syncer.sync import run_sync
+from tests import finance_truth
+from tests.finance_truth import Observer, World, checked
+from tests.openapi import spec
+from tests.sandbox_process import SandboxProcess
+from tests.warehouse_truth import settings_for
+
+STEPS = 5  # of two weeks each
+VIEWS: tuple[str, ...] = ("declarations_current", "statement_reconciliation", "clawback_ledger")
+VIEWS += ("declaration_anomalies", "participant_timeline")
+
+
+@dataclass
+class Scenario:
+    sandbox: SandboxProcess
+    settings: Settings
+    observer: Observer
+    world: World
+    activity: Counter[str]
+
+    @property
+    def path(self) -> Path:
+        return self.settings.warehouse.path
+
+
+def void_one(sandbox: SandboxProcess, world: World, states: tuple[str, ...]) -> str | None:
+    """Voids the first of our own declarations in one of `states` that the API accepts to void."""
+    with sandbox.client() as client:
+        for d in world.declarations:
+            wanted = world.own(d) and d["state"] in states
+            if wanted and client.put(f"/api/v3/participant-declarations/{d['id']}/void").status_code == 200:
+                return str(d["id"])
+    return None
+
+
+def synced(scenario_settings: Settings, sandbox: SandboxProcess, observer: Observer) -> dict[str, Any]:
+    checked(run_sync(scenario_settings, full=True))
+    truth = sandbox.truth()
+    observer.observe(truth)
+    return truth
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
+    with SandboxProcess(seed=19, participants=60) as sandbox:
+        settings = settings_for(sandbox, tmp_path_factory.mktemp("views") / "w.duckdb")
+        observer = Observer()
+        activity: Counter[str] = Counter()
+        truth = synced(settings, sandbox, observer)
+        for step in range(STEPS):
+            world = World(truth)
+            if step in (0, 1, STEPS - 1):  # the last one is still awaiting clawback at the end
+                activity["api_voided_after_payment"] += void_one(sandbox, world, ("paid",)) is not None
+            if step in (0, 1):
+                activity["api_voided_before_payment"] += void_one(sandbox, world, ("eligible", "payable")) is not None
+            activity.update(sandbox.tick(14)["activity"])
+            truth = synced(settings, sandbox, observer)
+        yield Scenario(sandbox, settings, observer, World(truth), activity)
+
+
+def rows(path: Path, sql: str, params: Any = None) -> list[dict[str, Any]]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        cursor = con.execute(sql, params)
+        names = [d[0] for d in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def test_the_weeks_covered_what_reconciliation_is_about(scenario: Scenario) -> None:
+    activity = scenario.activity
+    assert activity["voided_before_payment"] + activity["api_voided_before_payment"] > 0
+    assert activity["voided_after_payment"] + activity["api_voided_after_payment"] > 0
+    assert activity["declarations_clawed_back"] > 0 and activity["statements_paid"] > 0
+    assert activity["merged"] > 0
+    states = Counter(d["state"] for d in scenario.world.declarations)
+    assert states["clawed-back"] and states["awaiting-clawback"] and states["voided"] and states["paid"]
+    assert any(not scenario.world.own(d) for d in scenario.world.declarations)  # another provider's, shown to us
+
+
+def test_declarations_current_equals_truth(scenario: Scenario) -> None:
+    found = {
+        (r["declaration_id"], r["canonical_participant_id"], r["participant_id"], r["declaration_type"],
+         r["course_identifier"], r["state"], r["is_own_declaration"], r["is_live"], r["training_record_id"],
+         r["cohort"], r["schedule_identifier"], r["training_status"], r["statement_id"], r["statement_month"],
+         r["statement_year"], r["statement_paid"], r["clawback_statement_id"], r["clawback_statement_month"],
+         r["clawback_statement_paid"])
+        for r in rows(scenario.path, "SELECT * FROM declarations_current")
+    }  # fmt: skip
+    expected = finance_truth.declarations_current(scenario.world)
+    assert found == expected
+    assert len(found) == len(scenario.world.declarations)
+
+
+def plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def test_statement_reconciliation_equals_truth(scenario: Scenario) -> None:
+    expected = finance_truth.statement_reconciliation(scenario.world)
+    found = {r["statement_id"]: r for r in rows(scenario.path, "SELECT * FROM statement_reconciliation")}
+    assert found.keys() == expected.keys()
+    for key, row in expected.items():
+        assert {k: plain(found[key][k]) for k in row} == row, key
+    assert sum(r["count_clawbacks"] for r in found.values()) > 0
+    assert any(r["net_payable_count"] != r["count_payable_or_paid"] for r in found.values())
+
+
+def test_clawback_ledger_equals_truth(scenario: Scenario) -> None:
+    expected = finance_truth.clawback_ledger(scenario.world, scenario.observer)
+    found = {
+        r["declaration_id"]: (r["state"], r["original_statement_id"], r["clawback_statement_id"],
+                              r["clawback_requested_at"], r["clawed_back_at"])
+        for r in rows(scenario.path, "SELECT * FROM clawback_ledger")
+    }  # fmt: skip
+    assert found == expected
+    assert any(v[3] is not None for v in found.values()), "a clawback requested while we watched"
+    assert any(v[0] == "clawed-back" and v[4] is not None for v in found.values())
+
+
+def test_declaration_anomalies_equal_truth(scenario: Scenario) -> None:
+    found = rows(scenario.path, "SELECT * FROM declaration_anomalies")
+    expected = finance_truth.anomalies(scenario.world, scenario.observer)
+    assert {(r["declaration_id"], r["anomaly_code"]) for r in found} == expected
+    assert len(found) == len(expected)  # one row per (declaration, code)
+    assert all(r["explanation"] and r["title"] and r["what_to_do"] and r["severity"] in ("error", "warning")
+               for r in found)  # fmt: skip
+
+
+def test_participant_timeline_equals_truth(scenario: Scenario) -> None:
+    found = rows(scenario.path, "SELECT * FROM participant_timeline")
+    events = Counter(
+        (r["canonical_participant_id"], r["training_record_id"], r["event_type"], r["declaration_id"],
+         r["from_state"], r["to_state"], None if r["to_state"] == "removed" else r["event_at"].astimezone(UTC))
+        for r in found
+    )  # fmt: skip
+    assert events == finance_truth.timeline(scenario.world, scenario.observer)
+    assert Counter(r["event_type"] for r in found)["state_changed"] > 0
+    # event_sequence numbers each participant's enrolment 1..n in time order
+    partitions: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for r in found:
+        partitions.setdefault((r["canonical_participant_id"], r["training_record_id"]), []).append(r)
+    for events_of_one in partitions.values():
+        ordered = sorted(events_of_one, key=lambda r: r["event_sequence"])
+        assert [r["event_sequence"] for r in ordered] == list(range(1, len(ordered) + 1))
+        assert [r["event_at"] for r in ordered] == sorted(r["event_at"] for r in ordered)
+
+
+def test_every_sync_run_and_syncer_views_create_the_views(scenario: Scenario, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(scenario.path, copy)
+    before = {v: rows(copy, f"SELECT count(*) AS n FROM {v}")[0]["n"] for v in VIEWS}
+    with Warehouse(copy) as warehouse:
+        warehouse.con.execute("DROP VIEW declaration_anomalies")
+        refreshed = views.refresh_views(warehouse)
+    assert set(VIEWS) <= set(refreshed.views) and refreshed.skipped_comments == []
+    assert {v: rows(copy, f"SELECT count(*) AS n FROM {v}")[0]["n"] for v in VIEWS} == before
+    with duckdb.connect(str(copy), read_only=True) as con:
+        assert views.missing_views(con) == []
+
+
+def test_both_state_spellings_are_accepted(scenario: Scenario, tmp_path: Path) -> None:
+    """The service's internal spelling (awaiting_clawback, clawed_back, RECT's no_payment) reads as the API's."""
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(scenario.path, copy)
+    before = rows(copy, "SELECT * FROM statement_reconciliation ORDER BY statement_id")
+    with Warehouse(copy) as warehouse:
+        warehouse.con.execute(
+            "UPDATE participant_declarations SET state = CASE state WHEN 'submitted' THEN 'no_payment' "
+            "ELSE replace(state, '-', '_') END, declaration_type = replace(declaration_type, '-', '_')"
+        )
+        views.refresh(warehouse.con)
+    assert rows(copy, "SELECT * FROM statement_reconciliation ORDER BY statement_id") == before
+    states = {r["state"] for r in rows(copy, "SELECT DISTINCT state FROM declarations_current")}
+    assert {"awaiting-clawback", "clawed-back", "submitted"} <= states and not any("_" in s for s in states)
+    assert not rows(copy, "SELECT * FROM declaration_anomalies WHERE anomaly_code LIKE 'unknown%'")
+
+
+def reference(name: str) -> list[dict[str, str]]:
+    with (views.data_root() / "ref" / f"{name}.csv").open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_reference_tables_are_the_data_files(scenario: Scenario) -> None:
+    for table, path in views.reference_files().items():
+        expected = reference(path.stem)
+        found = rows(scenario.path, f"SELECT * FROM {table}")
+        assert len(found) == len(expected), table
+        key = next(iter(expected[0]))
+        assert sorted(str(r[key]) for r in found) == sorted(r[key] for r in expected), table
+    assert len(reference("schedules")) == 12
+    milestones = Counter(r["schedule_identifier"] for r in reference("schedule_milestones"))
+    assert {s: n for s, n in milestones.items() if "extended" in s} == {
+        f"ecf-extended-{m}": 9 for m in ("january", "april", "september")
+    }
+    codes = {r["anomaly_code"] for r in reference("anomaly_codes")}
+    assert {
+        r["anomaly_code"] for r in rows(scenario.path, "SELECT DISTINCT anomaly_code FROM declaration_anomalies")
+    } <= codes
+
+
+ENUMS = {  # OpenAPI schema property path -> (data file, its code column)
+    ("Declaration", "state"): ("declaration_states", "state"),
+    ("Declaration", "declaration_type"): ("declaration_types", "declaration_type"),
+    ("Declaration", "course_identifier"): ("course_identifiers", "course_identifier"),
+    ("Declaration", "evidence_held"): ("evidence_held", "evidence_held"),
+    ("Declaration", "ineligible_for_funding_reason"): (
+        "ineligible_for_funding_reasons", "ineligible_for_funding_reason"),
+    ("ParticipantECFEnrolment", "training_status"): ("training_statuses", "training_status"),
+    ("ParticipantECFEnrolment", "participant_status"): ("participant_statuses", "participant_status"),
+    ("ParticipantECFEnrolment", "participant_type"): ("participant_types", "participant_type"),
+    ("ParticipantECFEnrolment", "schedule_identifier"): ("schedules", "schedule_identifier"),
+    ("ParticipantECFEnrolment", "working_pattern"): ("working_patterns", "working_pattern"),
+    ("ParticipantECFEnrolment", "mentor_ineligible_for_funding_reason"): (
+        "mentor_ineligible_for_funding_reasons", "mentor_ineligible_for_funding_reason"),
+    ("ParticipantWithdrawRequest", "reason"): ("withdrawal_reasons", "withdrawal_reason"),
+    ("ParticipantDeferRequest", "reason"): ("deferral_reasons", "deferral_reason"),
+    ("School", "induction_programme_choice"): ("induction_programme_choices", "induction_programme_choice"),
+    ("ParticipantTransfersTransfer", "transfer_type"): ("transfer_types", "transfer_type"),
+    ("ParticipantTransfersTransfer", "status"): ("transfer_statuses", "transfer_status"),
+}  # fmt: skip
+
+
+def enum(schema: str, prop: str) -> list[str]:
+    node = spec()["components"]["schemas"][schema]
+    node = node.get("properties", {}).get("attributes", node).get("properties", node.get("properties", {}))
+    if prop not in node:  # request bodies nest attributes under data
+        node = spec()["components"]["schemas"][schema]["properties"]["data"]["properties"]["attributes"]["properties"]
+    values: list[str] = node[prop]["enum"]
+    return values
+
+
+def test_every_code_the_api_can_send_decodes() -> None:
+    """Every enum value of the RECT v3 OpenAPI document is in its ref data file (so it decodes, not an anomaly)."""
+    for (schema, prop), (name, column) in ENUMS.items():
+        codes = {r[column] for r in reference(name)}
+        assert set(enum(schema, prop)) <= codes, (schema, prop)
+
+
+def test_views_answer_on_an_empty_warehouse(tmp_path: Path) -> None:
+    with Warehouse(tmp_path / "empty.duckdb") as warehouse:
+        views.refresh(warehouse.con)
+        for view in VIEWS:
+            assert warehouse.query(f"SELECT count(*) FROM {view}") == [(0,)]
+    assert datetime.now(UTC)  # nothing in the views depends on the wall clock
