@@ -23,6 +23,11 @@ def redact(logger: Any, method: str, event: MutableMapping[str, Any]) -> Mutable
     return event
 
 
+def current_stderr(*args: Any) -> structlog.PrintLogger:
+    """Whatever sys.stderr is when a line is written, not when logging was set up (it may be replaced)."""
+    return structlog.PrintLogger(file=sys.stderr)
+
+
 def configure(json: bool | None = None, level: int = logging.INFO) -> None:
     if json is None:
         json = not sys.stderr.isatty()
@@ -37,6 +42,6 @@ def configure(json: bool | None = None, level: int = logging.INFO) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=current_stderr,
         cache_logger_on_first_use=False,
     )
