@@ -263,7 +263,7 @@ def time_views(path: Path) -> list[tuple[str, int, float, float | None]]:
 
 def time_refresh(path: Path) -> tuple[float, float]:
     """Seconds a sync spends on the finance layer under the sync's memory limit: rebuilding the definitions
-    (a new version) and only the materialised rows (every other run)."""
+    (a new version) and only the materialised rows (a run that wrote data; one that did not costs nothing)."""
     with duckdb.connect(str(path)) as con:
         con.execute("SET enable_progress_bar = false")
         con.execute("SET memory_limit = '384MB'")
@@ -271,7 +271,7 @@ def time_refresh(path: Path) -> tuple[float, float]:
         views.refresh(con, force=True)
         full = time.perf_counter() - started
         started = time.perf_counter()
-        views.refresh(con)
+        views.refresh(con, rows=True)
         return full, time.perf_counter() - started
 
 
@@ -281,7 +281,7 @@ def report(declarations: int, path: Path) -> None:
     build(path, declarations)
     print(f"bulk warehouse: {declarations:,} declarations built in {time.perf_counter() - started:.1f} s ({path})")
     full, rows_only = time_refresh(path)
-    print(f"finance layer per sync: {rows_only:.1f} s (definitions unchanged), {full:.1f} s (rebuilt)")
+    print(f"finance layer per sync that wrote data: {rows_only:.1f} s ({full:.1f} s when its definitions change)")
     print(f"{'view':<26}{'rows':>11}{'all rows ms':>13}{'question ms':>13}  question")
     for name, rows, whole, asked in time_views(path):
         question = " ".join(QUESTIONS.get(name, "-").split())

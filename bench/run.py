@@ -4,6 +4,8 @@
 2. Full sync from the sandbox over loopback (a separate process, so its peak RSS is its own): records/s end
    to end, peak RSS, requests per stream against the minimum (ceil((rows + 1) / per_page)).
 3. A no-change incremental cycle: seconds and requests.
+4. The finance views over a bulk warehouse (bench/bulk_warehouse.py, 1M declarations by default): what a sync
+   spends rebuilding them, and how long each view takes to answer.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ import httpx
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bulk_warehouse import report as finance_views
 
 from tests.sandbox_process import SandboxProcess
 from tests.warehouse_truth import SOURCE, config_file, differences, truth_items, warehouse_items
@@ -106,6 +111,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--participants", type=int, default=100_000)
     parser.add_argument("--per-page", type=int, default=3000)
+    parser.add_argument("--declarations", type=int, default=1_000_000, help="size of the bulk warehouse for views")
     args = parser.parse_args()
     extra = ["--rate-limit", "1000000"]
     print(f"== sandbox: {args.participants} participants, one lead provider")
@@ -146,6 +152,8 @@ def main() -> None:
         print(f"no-change cycle: {again['seconds']:.2f} s, {requests} requests, {written} rows written")
     print("\n== resilience")
     resilience()
+    print(f"\n== finance views over a bulk warehouse of {args.declarations:,} declarations")
+    finance_views(args.declarations, Path(tempfile.mkdtemp(prefix="ecf-bulk-")) / "bulk.duckdb")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@ changed since the last refresh (the fingerprint in `finance_layer` differs) or o
    `cache_<name>` and `name` is a view of that cache, so queries cost a scan rather than the model's joins;
 3. re-applies sql/comments/tables.sql, the comments on every table and column the migrations create;
 
-and in any case it rebuilds the materialised rows (`cache_<name>`) of the models marked `-- materialized: table`.
+and it rebuilds the materialised rows (`cache_<name>`) of the models marked `-- materialized: table` then, and
+whenever a sync has written data since they were last built (sync_runs says so), so a run that changed
+nothing costs nothing here.
 
 `data/` is top level in the repository and `syncer/data` inside an installed wheel, like sql/.
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -38,6 +41,7 @@ log = structlog.get_logger(__name__)
 REF_PREFIX = "ref_"
 CACHE_PREFIX = "cache_"
 MATERIALIZED = re.compile(r"^-- materialized: (\w+)\s*$", re.MULTILINE)
+MATERIALIZED_TABLE = re.compile(r"^-- materialized: table\s*$", re.MULTILINE)
 COMMENTS = "comments/tables.sql"
 COMMENT_TARGET = re.compile(r"^COMMENT ON (?:TABLE|COLUMN) (\w+(?:\.\w+)?) IS ", re.IGNORECASE | re.MULTILINE)
 
@@ -83,18 +87,20 @@ class Model:
         found = MATERIALIZED.search(text)
         if found is None or found.group(1) not in ("view", "table"):
             raise StoreError(f"sql/views/{file_name} needs a '-- materialized: view|table' line")
-        statements = [s.query.strip() for s in con.extract_statements(text)]
-        if not statements or statements[0].split("\n")[-1].startswith("COMMENT"):
+        statements = con.extract_statements(text)
+        if not statements or statements[0].type != duckdb.StatementType.SELECT:
             raise StoreError(f"sql/views/{file_name} must start with its SELECT")
-        return cls(view_name(file_name), found.group(1), statements[0].rstrip(";"), tuple(statements[1:]))
+        select, *comments = (s.query.strip().rstrip(";") for s in statements)
+        return cls(view_name(file_name), found.group(1), select, tuple(comments))
 
 
 @dataclass(frozen=True)
 class Refreshed:
     reference_rows: dict[str, int]  # empty when the definitions were already current
-    views: list[str]
+    views: list[str]  # created or replaced (empty when the definitions were already current)
     skipped_comments: list[str]
-    definitions_rebuilt: bool = True
+    definitions_rebuilt: bool
+    rows_rebuilt: bool
 
 
 def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -198,9 +204,20 @@ def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     return digest.hexdigest()
 
 
-def built_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
-    row = con.execute("SELECT max(fingerprint) FROM finance_layer").fetchone()
-    return str(row[0]) if row and row[0] else None
+def built(con: duckdb.DuckDBPyConnection) -> tuple[str | None, datetime | None]:
+    """The fingerprint the definitions were built from, and when the materialised rows were last built."""
+    row = con.execute("SELECT max(fingerprint), max(rows_built_at) FROM finance_layer").fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def written_since(con: duckdb.DuckDBPyConnection, moment: datetime | None) -> bool:
+    """Has a sync inserted, updated or removed rows since `moment` (sync_runs counts every page it applies)?"""
+    if moment is None:
+        return True
+    row = con.execute(
+        "SELECT count(*) FROM sync_runs WHERE started_at >= ? AND inserted + updated + removed > 0", [moment]
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def rebuild_caches(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -214,25 +231,30 @@ def rebuild_caches(con: duckdb.DuckDBPyConnection) -> list[str]:
                 comment_cache(con, model.name)
             except duckdb.Error as exc:
                 raise StoreError(f"cannot materialise sql/views/{file_name}: {exc}") from exc
-        rebuilt.append(model.name)
+            rebuilt.append(model.name)
     return rebuilt
 
 
-def refresh(con: duckdb.DuckDBPyConnection, force: bool = False) -> Refreshed:
-    """Reference data, views and comments when their definitions changed (or `force`), and the materialised
-    rows always; all or nothing."""
+def refresh(con: duckdb.DuckDBPyConnection, force: bool = False, rows: bool = False) -> Refreshed:
+    """All or nothing: the reference data, views and comments when their definitions changed (or `force`), and
+    the materialised rows when those were rebuilt, when a sync wrote data since they were last built, or when
+    `rows` says the data changed some other way."""
     con.execute("BEGIN")
     try:
         current = fingerprint(con)
-        if force or current != built_fingerprint(con) or missing_views(con):
-            loaded = load_reference(con)
-            created = create_views(con)
-            skipped = apply_comments(con)
-            con.execute("DELETE FROM finance_layer")
-            con.execute("INSERT INTO finance_layer VALUES (?, now())", [current])
-            result = Refreshed(loaded, created, skipped, definitions_rebuilt=True)
+        fingerprint_built, rows_built_at = built(con)
+        if force or current != fingerprint_built or missing_views(con):
+            result = Refreshed(load_reference(con), create_views(con), apply_comments(con), True, True)
+        elif rows or written_since(con, rows_built_at):
+            result = Refreshed({}, [], [], False, bool(rebuild_caches(con)))
         else:
-            result = Refreshed({}, rebuild_caches(con), [], definitions_rebuilt=False)
+            result = Refreshed({}, [], [], False, False)
+        if result.definitions_rebuilt or result.rows_rebuilt:
+            con.execute("DELETE FROM finance_layer")
+            con.execute(
+                "INSERT INTO finance_layer VALUES (?, CASE WHEN ? THEN now() ELSE ? END, now())",
+                [current, result.definitions_rebuilt, rows_built_at],
+            )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -241,15 +263,23 @@ def refresh(con: duckdb.DuckDBPyConnection, force: bool = False) -> Refreshed:
 
 
 def missing_views(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The product's views that a warehouse lacks (it was never refreshed by this version)."""
+    """The product's views that a warehouse lacks, or whose materialised rows it lacks (it was never refreshed
+    by this version, or something was dropped)."""
     present = {row[0] for row in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-    return [v for v in map(view_name, view_files()) if v not in present]
+    tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    missing = []
+    for file_name in view_files():
+        name = view_name(file_name)
+        cached = MATERIALIZED_TABLE.search(sqlfiles.read(f"views/{file_name}")) is not None
+        if name not in present or (cached and cache_name(name) not in tables):
+            missing.append(name)
+    return missing
 
 
 def refresh_views(warehouse: Warehouse) -> Refreshed:
     """The end of every sync run: the finance layer is rebuilt over the data just written."""
     refreshed = refresh(warehouse.con)
-    log.info("views refreshed", views=len(refreshed.views), definitions_rebuilt=refreshed.definitions_rebuilt)
+    log.info("views refreshed", definitions_rebuilt=refreshed.definitions_rebuilt, rows_rebuilt=refreshed.rows_rebuilt)
     return refreshed
 
 

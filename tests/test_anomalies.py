@@ -216,7 +216,7 @@ def test_an_edited_situation_shows_exactly_its_anomaly(clean: Clean, edit: Edit,
     shutil.copy(clean.path, copy)
     with Warehouse(copy) as warehouse:
         hit = edit.apply(warehouse.con, clean.world)
-        views.refresh(warehouse.con)
+        views.refresh(warehouse.con, rows=True)
     assert hit and found(copy) == {(key, edit.code) for key in hit}, edit.why
     assert all(explained(copy, edit.code).values())
     with duckdb.connect(str(copy), read_only=True) as con:  # the rest of the finance layer still answers

@@ -9,6 +9,7 @@ COMMENT ON COLUMN schema_migrations.applied_at IS 'When it was applied.';
 COMMENT ON TABLE finance_layer IS 'What the finance layer (ref_* tables, views, comments) was last built from; see syncer/views.py.';
 COMMENT ON COLUMN finance_layer.fingerprint IS 'sha256 of the data files, model and comment SQL, migrations and DuckDB version the definitions were built from.';
 COMMENT ON COLUMN finance_layer.built_at IS 'When the definitions were last rebuilt.';
+COMMENT ON COLUMN finance_layer.rows_built_at IS 'When the materialised rows (cache_*) were last rebuilt; a refresh rebuilds them only if a sync wrote data since.';
 
 COMMENT ON TABLE sync_state IS 'Where each stream of each source has got to: one row per (source, stream).';
 COMMENT ON COLUMN sync_state.source IS 'The configured source (one lead provider''s API token) the row came from.';

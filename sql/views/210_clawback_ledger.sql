@@ -3,7 +3,7 @@
 -- awaiting-clawback or clawed-back (or carries a clawback statement). The dates come from the API
 -- (statements) and from declaration_state_history (when the sync first saw each clawback state; see
 -- int_declarations).
--- materialized: view
+-- materialized: table
 WITH clawbacks AS (
     SELECT *
     FROM int_declarations
