@@ -34,4 +34,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache demo.duckdb*
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache demo.duckdb* demo-daemon.duckdb* demo*.read.duckdb
