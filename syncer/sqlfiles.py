@@ -8,11 +8,16 @@ from pathlib import Path
 
 
 @cache
-def sql_root() -> Path:
-    packaged = Path(str(resources.files("syncer"))) / "sql"
+def shipped(folder: str) -> Path:
+    """A top-level folder of the repository (sql/, data/), found as syncer/<folder> in an installed wheel."""
+    packaged = Path(str(resources.files("syncer"))) / folder
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "sql"
+    return Path(__file__).resolve().parent.parent / folder
+
+
+def sql_root() -> Path:
+    return shipped("sql")
 
 
 @cache
@@ -23,7 +28,3 @@ def read(relative: str) -> str:
 def listing(folder: str) -> list[str]:
     """The .sql files of a folder, in name order (which is dependency order)."""
     return sorted(p.name for p in (sql_root() / folder).glob("*.sql"))
-
-
-def exists(relative: str) -> bool:
-    return (sql_root() / relative).is_file()

@@ -25,8 +25,6 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -46,12 +44,8 @@ COMMENTS = "comments/tables.sql"
 COMMENT_TARGET = re.compile(r"^COMMENT ON (?:TABLE|COLUMN) (\w+(?:\.\w+)?) IS ", re.IGNORECASE | re.MULTILINE)
 
 
-@cache
 def data_root() -> Path:
-    packaged = Path(str(resources.files("syncer"))) / "data"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parent.parent / "data"
+    return sqlfiles.shipped("data")
 
 
 def reference_files() -> dict[str, Path]:
