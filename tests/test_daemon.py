@@ -422,7 +422,8 @@ def test_the_daemon_end_to_end(tmp_path: Path, daemons: list[DaemonProcess]) -> 
             or sample(metrics(health_port), "syncer_runs_total", kind="incremental", outcome="success") < before + 3
         ):
             try:
-                files.add(snapshot.stat().st_ino)
+                stat = snapshot.stat()
+                files.add((stat.st_ino, stat.st_mtime_ns))  # the filesystem may hand a freed inode number on
                 with duckdb.connect(str(snapshot), read_only=True) as con:
                     seen = con.execute(
                         "SELECT (SELECT count(*) FROM sync_runs WHERE outcome = 'running'), "
