@@ -13,18 +13,7 @@ import pyarrow as pa
 
 from syncer import sqlfiles
 from syncer.store import Warehouse
-
-# (table, column holding a participant id as the API sent it, column holding its canonical id). mentor_id
-# needs it too: the API re-points it after a mentor's merge without a bump (trap 8).
-REMAPPED = (
-    ("participant_declarations", "participant_id", "canonical_participant_id"),
-    ("participant_declarations", "mentor_id", "canonical_mentor_id"),
-    ("participant_enrolments", "participant_id", "canonical_participant_id"),
-    ("participant_enrolments", "mentor_id", "canonical_mentor_id"),
-    ("participant_transfers", "id", "canonical_participant_id"),
-    ("unfunded_mentors", "id", "canonical_participant_id"),
-    ("participants", "id", "canonical_participant_id"),
-)
+from syncer.streams import REMAPPED
 
 
 def canonical_ids(changes: list[tuple[str, str, datetime]]) -> dict[str, str]:

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from syncer import sqlfiles
 from syncer.errors import StoreError, WarehouseLocked
-from syncer.streams import Child, Stream
+from syncer.streams import REMAPPED, Child, Stream
 
 BOOKKEEPING = ("first_seen_at", "last_seen_at", "removed_at")
 
@@ -75,8 +75,10 @@ class Warehouse:
         self.con = connect(self.path)
         # bounded memory for a long-running daemon; checkpoint in large steps rather than every few pages
         self.con.execute("SET memory_limit = '384MB'")
-        self.con.execute("SET checkpoint_threshold = '256MB'")
+        self.con.execute("SET checkpoint_threshold = '1GB'")
         self.con.execute("SET preserve_insertion_order = false")
+        # key_hash renders timestamp keys as text: one zone makes that independent of the machine's
+        self.con.execute("SET TimeZone = 'UTC'")
         self.migrate()
 
     def close(self) -> None:
@@ -194,50 +196,65 @@ class Warehouse:
         # a view over the registered Arrow table: the page is read where it lies, not copied first
         con.register("page_items", page)
         try:
-            con.execute(
-                "CREATE OR REPLACE TEMP VIEW incoming AS "
-                "SELECT source, CAST(raw AS JSON) AS raw, seen_at FROM page_items"
-            )
-            counts = self.upsert(stream.table, stream.key, stream.hooks)
+            # raw stays VARCHAR while staged (the JSON functions read it as it is); a JSON cast here would be
+            # evaluated once per use, and the table's JSON column validates it once on insert anyway
+            con.execute("CREATE OR REPLACE TEMP VIEW incoming AS SELECT source, raw, seen_at FROM page_items")
+            counts = self.upsert(stream.table, stream.key, stream.hooks, stream.compared, unique=True)
             for child in stream.children:
                 self.upsert_child(child, stream.table)
         finally:
             con.unregister("page_items")
         return counts
 
-    def stage(self, table: str, key: tuple[str, ...]) -> None:
+    def stage(self, table: str, key: tuple[str, ...], compared: tuple[str, ...], unique: bool) -> None:
         """staged := sql/load/<table>.sql over `incoming`, each row classified against the warehouse as
-        new, changed (payload differs, or it comes back after removal) or same (byte-identical). Payloads
-        are compared by md5, so the join reads 16 bytes per stored row rather than the whole JSON."""
-        join = " AND ".join(f"t.{k} = loaded.{k}" for k in ("source", *key))
+        new, changed (payload differs, or it comes back after removal) or same (byte-identical). Rows are
+        matched by key_hash and payloads compared by md5, so the join reads two 16-byte columns per stored
+        row rather than the keys and the JSON; the stored values of `compared` come along as
+        previous_<column> for the hooks. `unique`: the sync has already kept one item per key (a page of
+        children can still repeat one, e.g. a shared enrolment)."""
         if self.has_raw(table):
-            digest = ", md5_number(CAST(raw AS VARCHAR)) AS raw_md5"
+            digest = ", md5_number(raw) AS raw_md5"
             changed = "t.raw_md5 IS DISTINCT FROM loaded.raw_md5 OR t.removed_at IS NOT NULL"
         else:
             digest, changed = "", "false"
-        keys = ", ".join(("source", *key))
+        distinct = "" if unique else f"DISTINCT ON ({', '.join(('source', *key))}) "
+        previous = "".join(f", t.{c} AS previous_{c}" for c in compared)
         self.con.execute(
             f"CREATE OR REPLACE TEMP TABLE staged AS SELECT loaded.*, "
-            f"CASE WHEN t.source IS NULL THEN 'new' WHEN {changed} THEN 'changed' ELSE 'same' END AS change "
-            f"FROM (SELECT DISTINCT ON ({keys}) *{digest} FROM ({sqlfiles.read(f'load/{table}.sql')})) AS loaded "
-            f"LEFT JOIN {table} AS t ON {join}"
+            f"CASE WHEN t.key_hash IS NULL THEN 'new' WHEN {changed} THEN 'changed' ELSE 'same' END AS change"
+            f"{previous} FROM (SELECT {distinct}*{digest}, {key_hash(key)} AS key_hash "
+            f"FROM ({sqlfiles.read(f'load/{table}.sql')})) AS loaded "
+            f"LEFT JOIN {table} AS t ON t.key_hash = loaded.key_hash"
         )
+        for mapped_table, column, target in REMAPPED:
+            if mapped_table == table:
+                self.con.execute(sqlfiles.read("remap/staged.sql").format(column=column, target=target))
 
     def has_raw(self, table: str) -> bool:
         return "raw" in self.columns(table)
 
-    def upsert(self, table: str, key: tuple[str, ...], hooks: tuple[str, ...] = ()) -> PageCounts:
+    def upsert(
+        self,
+        table: str,
+        key: tuple[str, ...],
+        hooks: tuple[str, ...] = (),
+        compared: tuple[str, ...] = (),
+        unique: bool = False,
+    ) -> PageCounts:
         """Bulk upsert of `incoming`: plain INSERT for new rows, UPDATE only where the payload changed, and
-        only last_seen_at for byte-identical rows (the API bumps updated_at for changes we cannot see)."""
-        self.stage(table, key)
+        only last_seen_at for byte-identical rows (the API bumps updated_at for changes we cannot see).
+        A statement with no rows to write is not run (a full sync's pages are all new)."""
+        self.stage(table, key, compared, unique)
         for hook in hooks:
             self.con.execute(sqlfiles.read(f"load/{table}.{hook}.sql")).fetchall()
-        for statement in write_sql(table, key, self.columns(table)):
-            self.con.execute(statement).fetchall()
         (counts,) = self.con.execute(
             "SELECT count(*), count(*) FILTER (WHERE change = 'new'), count(*) FILTER (WHERE change = 'changed'), "
             "count(*) FILTER (WHERE change = 'same') FROM staged"
         ).fetchall()
+        for statement, rows in zip(write_sql(table, key, self.columns(table)), counts[1:], strict=True):
+            if rows:
+                self.con.execute(statement).fetchall()
         return PageCounts(records=counts[0], inserted=counts[1], updated=counts[2], unchanged=counts[3])
 
     def upsert_child(self, child: Child, parent_table: str) -> None:
@@ -300,10 +317,16 @@ class Warehouse:
         return self.con.execute(sql, params).fetchall()
 
 
+def key_hash(key: tuple[str, ...]) -> str:
+    """The SQL for a row's key_hash (sql/schema/007_key_hash.sql computed it for rows stored before it existed)."""
+    parts = ", ".join(f"CAST({k} AS VARCHAR)" for k in ("source", *key))
+    return f"md5_number(concat_ws(chr(31), {parts}))"
+
+
 def write_sql(table: str, key: tuple[str, ...], columns: tuple[str, ...]) -> list[str]:
     data = [c for c in columns if c not in BOOKKEEPING]
-    keys = ("source", *key)
-    join = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+    keys = ("source", *key, "key_hash")
+    join = "t.key_hash = s.key_hash"
     removable = "removed_at" in columns
     bookkeeping = ["first_seen_at", "last_seen_at"] + (["removed_at"] if removable else [])
     values = ["seen_at", "seen_at"] + (["NULL"] if removable else [])

@@ -32,6 +32,7 @@ class Stream:
     removal_hooks: tuple[str, ...] = ()  # run after a full scan marks rows removed
     adapter: str | None = None  # syncer.adapters.ADAPTERS: reshapes each page before validation (older profiles)
     since_exclusive: bool = False  # the endpoint filters updated_at > updated_since (ECF v1/v2 declarations)
+    compared: tuple[str, ...] = ()  # stored columns the hooks compare with, staged as previous_<column>
 
     def order_value(self, item: dict[str, Any]) -> Any:
         attributes = item.get("attributes")
@@ -78,9 +79,23 @@ STREAMS: tuple[Stream, ...] = (
         "participant_declarations",
         hooks=("history",),
         removal_hooks=("removed",),
+        compared=("state", "statement_id", "clawback_statement_id", "removed_at"),
     ),
 )
 BY_NAME = {s.name: s for s in STREAMS}
+
+# (table, column holding a participant id as the API sent it, column holding its canonical id): applied to each
+# staged page and re-applied to stored rows by every run. mentor_id needs it too: the API re-points it after a
+# mentor's merge without a bump (trap 8).
+REMAPPED = (
+    ("participant_declarations", "participant_id", "canonical_participant_id"),
+    ("participant_declarations", "mentor_id", "canonical_mentor_id"),
+    ("participant_enrolments", "participant_id", "canonical_participant_id"),
+    ("participant_enrolments", "mentor_id", "canonical_mentor_id"),
+    ("participant_transfers", "id", "canonical_participant_id"),
+    ("unfunded_mentors", "id", "canonical_participant_id"),
+    ("participants", "id", "canonical_participant_id"),
+)
 
 # ECF1's API v3 (api-facts §1.3): the same streams, names, item types and tables, under ECF1's paths. Its extra
 # attributes (partnership status and challenged_*, teacher_reference_number_validated, has_passed, statement type)

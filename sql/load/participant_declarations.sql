@@ -15,7 +15,7 @@ SELECT
     p.source,
     p.j.id AS id,
     p.j.attributes.participant_id AS participant_id,
-    coalesce(m.canonical_participant_id, p.j.attributes.participant_id) AS canonical_participant_id,
+    p.j.attributes.participant_id AS canonical_participant_id,
     p.j.attributes.declaration_type AS declaration_type,
     p.j.attributes.declaration_date AS declaration_date,
     p.j.attributes.course_identifier AS course_identifier,
@@ -27,12 +27,10 @@ SELECT
     p.j.attributes.clawback_statement_id AS clawback_statement_id,
     p.j.attributes.ineligible_for_funding_reason AS ineligible_for_funding_reason,
     p.j.attributes.mentor_id AS mentor_id,
-    coalesce(mentor.canonical_participant_id, p.j.attributes.mentor_id) AS canonical_mentor_id,
+    p.j.attributes.mentor_id AS canonical_mentor_id,
     p.j.attributes.uplift_paid AS uplift_paid,
     p.j.attributes.evidence_held AS evidence_held,
     p.j.attributes.lead_provider_name AS lead_provider_name,
     p.raw,
     p.seen_at
 FROM parsed AS p
-LEFT JOIN participant_id_map AS m ON m.source = p.source AND m.participant_id = p.j.attributes.participant_id
-LEFT JOIN participant_id_map AS mentor ON mentor.source = p.source AND mentor.participant_id = p.j.attributes.mentor_id

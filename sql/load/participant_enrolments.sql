@@ -24,10 +24,10 @@ SELECT
     p.source,
     p.j.training_record_id AS training_record_id,
     p.participant_id,
-    coalesce(m.canonical_participant_id, p.participant_id) AS canonical_participant_id,
+    p.participant_id AS canonical_participant_id,
     p.j.email AS email,
     p.j.mentor_id AS mentor_id,
-    coalesce(mentor.canonical_participant_id, p.j.mentor_id) AS canonical_mentor_id,
+    p.j.mentor_id AS canonical_mentor_id,
     p.j.school_urn AS school_urn,
     p.j.participant_type AS participant_type,
     p.j.cohort AS cohort,
@@ -53,5 +53,3 @@ SELECT
     p.raw,
     p.seen_at
 FROM parsed AS p
-LEFT JOIN participant_id_map AS m ON m.source = p.source AND m.participant_id = p.participant_id
-LEFT JOIN participant_id_map AS mentor ON mentor.source = p.source AND mentor.participant_id = p.j.mentor_id

@@ -2,11 +2,10 @@
 SELECT
     i.source,
     i.raw ->> '$.id' AS id,
-    coalesce(m.canonical_participant_id, i.raw ->> '$.id') AS canonical_participant_id,
+    i.raw ->> '$.id' AS canonical_participant_id,
     (i.raw ->> '$.attributes.updated_at')::TIMESTAMPTZ AS updated_at,
     CAST(json_array_length(i.raw -> '$.attributes.transfers') AS INTEGER) AS transfer_count,
     i.raw -> '$.attributes.transfers' AS transfers,
     i.raw,
     i.seen_at
 FROM incoming AS i
-LEFT JOIN participant_id_map AS m ON m.source = i.source AND m.participant_id = i.raw ->> '$.id'

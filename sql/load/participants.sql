@@ -12,9 +12,8 @@ SELECT
     p.j.attributes.full_name AS full_name,
     p.j.attributes.teacher_reference_number AS teacher_reference_number,
     p.j.attributes.updated_at AS updated_at,
-    coalesce(m.canonical_participant_id, p.j.id) AS canonical_participant_id,
+    p.j.id AS canonical_participant_id,
     CAST(NULL AS VARCHAR) AS merged_into_id,
     p.raw,
     p.seen_at
 FROM parsed AS p
-LEFT JOIN participant_id_map AS m ON m.source = p.source AND m.participant_id = p.j.id

@@ -7,8 +7,7 @@ SELECT
     i.raw ->> '$.attributes.teacher_reference_number' AS teacher_reference_number,
     (i.raw ->> '$.attributes.created_at')::TIMESTAMPTZ AS created_at,
     (i.raw ->> '$.attributes.updated_at')::TIMESTAMPTZ AS updated_at,
-    coalesce(m.canonical_participant_id, i.raw ->> '$.id') AS canonical_participant_id,
+    i.raw ->> '$.id' AS canonical_participant_id,
     i.raw,
     i.seen_at
 FROM incoming AS i
-LEFT JOIN participant_id_map AS m ON m.source = i.source AND m.participant_id = i.raw ->> '$.id'
