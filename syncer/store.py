@@ -74,8 +74,8 @@ class Warehouse:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = connect(self.path)
         # bounded memory for a long-running daemon; checkpoint in large steps rather than every few pages
-        self.con.execute("SET memory_limit = '384MB'")
-        self.con.execute("SET checkpoint_threshold = '1GB'")
+        self.con.execute("SET memory_limit = '256MB'")
+        self.con.execute("SET checkpoint_threshold = '256MB'")
         self.con.execute("SET preserve_insertion_order = false")
         # key_hash renders timestamp keys as text: one zone makes that independent of the machine's
         self.con.execute("SET TimeZone = 'UTC'")
@@ -108,7 +108,8 @@ class Warehouse:
     @cache  # noqa: B019 - one Warehouse per process; columns never change after migrate()
     def columns(self, table: str) -> tuple[str, ...]:
         rows = self.con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main' "
+            "ORDER BY column_index",
             [table],
         ).fetchall()
         if not rows:
@@ -201,7 +202,7 @@ class Warehouse:
             con.execute("CREATE OR REPLACE TEMP VIEW incoming AS SELECT source, raw, seen_at FROM page_items")
             counts = self.upsert(stream.table, stream.key, stream.hooks, stream.compared, unique=True)
             for child in stream.children:
-                self.upsert_child(child, stream.table)
+                self.upsert_child(child, parents_changed=counts.updated > 0)
         finally:
             con.unregister("page_items")
         return counts
@@ -257,10 +258,11 @@ class Warehouse:
                 self.con.execute(statement).fetchall()
         return PageCounts(records=counts[0], inserted=counts[1], updated=counts[2], unchanged=counts[3])
 
-    def upsert_child(self, child: Child, parent_table: str) -> None:
+    def upsert_child(self, child: Child, parents_changed: bool) -> None:
         self.upsert(child.table, child.key)
-        if child.replaces:
-            # a seen parent no longer lists these rows: they left scope (e.g. an enrolment superseded)
+        if child.replaces and parents_changed:
+            # a seen parent no longer lists these rows: they left scope (e.g. an enrolment superseded). Only a
+            # changed parent can drop one: a new parent has no stored rows, an identical one lists the same
             self.con.execute(
                 f"UPDATE {child.table} AS t SET removed_at = i.seen_at "
                 f"FROM (SELECT DISTINCT source, raw ->> '$.id' AS parent_id, seen_at FROM incoming) AS i "
