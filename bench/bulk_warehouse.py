@@ -262,11 +262,12 @@ def time_views(path: Path) -> list[tuple[str, int, float, float | None]]:
 
 
 def time_refresh(path: Path) -> tuple[float, float]:
-    """Seconds a sync spends on the finance layer under the sync's memory limit: rebuilding the definitions
-    (a new version) and only the materialised rows (a run that wrote data; one that did not costs nothing)."""
-    with duckdb.connect(str(path)) as con:
+    """Seconds a sync spends on the finance layer, on a connection set up as a sync's (Warehouse: its memory
+    limit and settings): rebuilding the definitions (a new version) and only the materialised rows (a run that
+    wrote data; one that did not costs nothing)."""
+    with Warehouse(path) as warehouse:
+        con = warehouse.con
         con.execute("SET enable_progress_bar = false")
-        con.execute("SET memory_limit = '384MB'")
         started = time.perf_counter()
         views.refresh(con, force=True)
         full = time.perf_counter() - started

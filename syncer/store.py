@@ -157,7 +157,8 @@ class Warehouse:
         requests: int,
         finish: Finish | None = None,
     ) -> PageCounts:
-        """One page, all or nothing. `raws` are valid items as JSON text; `bad` are (raw text, error, id)."""
+        """One page, all or nothing. `raws` are valid items as JSON text, at most one per key (the sync keeps
+        the last of a key's repeats on a page); `bad` are (raw text, error, id)."""
         con = self.con
         con.execute("BEGIN")
         try:

@@ -9,7 +9,12 @@ changed since the last refresh (the fingerprint in `finance_layer` differs) or o
    the manner of dbt: a header comment saying which question it answers and a `-- materialized: view|table`
    line, one SELECT (a chain of CTEs), then the `COMMENT ON` statements for its view and columns. A `view`
    model becomes `CREATE OR REPLACE VIEW name AS <select>`; a `table` model is materialised into
-   `cache_<name>` and `name` is a view of that cache, so queries cost a scan rather than the model's joins;
+   `cache_<name>` and `name` is a view of that cache, so queries cost a scan rather than the model's joins.
+   A `table` model may add `-- built in parts by: <column>`: its rows are then materialised in up to 16
+   statements, one per range of that column's first character (ids are UUIDs, so the ranges split them
+   evenly), as many as its previous build's rows need at about ROWS_PER_PART each. That bounds the memory a
+   model over millions of rows needs and stores each range's rows together. The column should be one the
+   model's windows and groups partition by, so that each part computes whole partitions;
 3. re-applies sql/comments/tables.sql, the comments on every table and column the migrations create;
 
 and it rebuilds the materialised rows (`cache_<name>`) of the models marked `-- materialized: table` then, and
@@ -25,6 +30,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 
 import duckdb
@@ -40,6 +46,15 @@ REF_PREFIX = "ref_"
 CACHE_PREFIX = "cache_"
 MATERIALIZED = re.compile(r"^-- materialized: (\w+)\s*$", re.MULTILINE)
 MATERIALIZED_TABLE = re.compile(r"^-- materialized: table\s*$", re.MULTILINE)
+PARTS_BY = re.compile(r"^-- built in parts by: (\w+)\s*$", re.MULTILINE)
+# the first character of a UUID is one of 16 hex digits: these bounds cut the ids into up to 16 even ranges, and
+# any other text still falls in exactly one range (below the first bound, between two, or from the last on)
+PART_BOUNDS = "123456789abcdef"
+# measured on participant_timeline at 1M declarations (bench/bulk_warehouse.py, a sync's 256 MB): parts of this
+# many rows barely spill and cost least (8 of them beat 16 of half the size and 4 of twice it); a smaller
+# warehouse is built in one statement, which costs less than many
+ROWS_PER_PART = 500_000
+MAX_PARTS = len(PART_BOUNDS) + 1
 COMMENTS = "comments/tables.sql"
 COMMENT_TARGET = re.compile(r"^COMMENT ON (?:TABLE|COLUMN) (\w+(?:\.\w+)?) IS ", re.IGNORECASE | re.MULTILINE)
 
@@ -74,6 +89,7 @@ class Model:
     materialized: str  # view | table
     select: str
     comments: tuple[str, ...]
+    parts_by: str | None = None  # a column of the SELECT: its rows are materialised range by range
 
     @classmethod
     def read(cls, con: duckdb.DuckDBPyConnection, file_name: str) -> Model:
@@ -85,7 +101,31 @@ class Model:
         if not statements or statements[0].type != duckdb.StatementType.SELECT:
             raise StoreError(f"sql/views/{file_name} must start with its SELECT")
         select, *comments = (s.query.strip().rstrip(";") for s in statements)
-        return cls(view_name(file_name), found.group(1), select, tuple(comments))
+        parts = PARTS_BY.search(text)
+        if parts is not None and found.group(1) != "table":
+            raise StoreError(f"sql/views/{file_name}: only a '-- materialized: table' model is built in parts")
+        return cls(view_name(file_name), found.group(1), select, tuple(comments), parts.group(1) if parts else None)
+
+    def parts(self, count: int) -> list[str]:
+        """The SELECTs whose rows together are the model's rows: the model itself, or one per range of
+        `parts_by` (`count` of them: 1, 2, 4, 8 or 16). The ranges cover every value once (the first also takes
+        nulls), so no row is lost or repeated whatever the ids look like; DuckDB pushes each range down to the
+        tables the column comes from."""
+        if self.parts_by is None or count <= 1:
+            return [self.select]
+        column = self.parts_by
+        step = MAX_PARTS // count
+        bounds: list[str | None] = [None, *PART_BOUNDS[step - 1 :: step], None]
+        parts = []
+        for low, high in pairwise(bounds):
+            if low is None:
+                condition = f"{column} < '{high}' OR {column} IS NULL"
+            elif high is None:
+                condition = f"{column} >= '{low}'"
+            else:
+                condition = f"{column} >= '{low}' AND {column} < '{high}'"
+            parts.append(f"SELECT * FROM ({self.select}) WHERE {condition}")
+        return parts
 
 
 @dataclass(frozen=True)
@@ -122,7 +162,7 @@ def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
         model = Model.read(con, file_name)
         try:
             if model.materialized == "table":
-                con.execute(f"CREATE OR REPLACE TABLE {cache_name(model.name)} AS {model.select}")
+                materialise(con, model)
                 con.execute(f"CREATE OR REPLACE VIEW {model.name} AS SELECT * FROM {cache_name(model.name)}")
             else:
                 con.execute(f"CREATE OR REPLACE VIEW {model.name} AS {model.select}")
@@ -135,6 +175,26 @@ def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
         created.append(model.name)
     drop_orphan_caches(con, {cache_name(m) for m in created})
     return created
+
+
+def materialise(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+    """(Re)builds cache_<name> from the model's SELECT, part by part when it is built in parts."""
+    cache = cache_name(model.name)
+    for number, part in enumerate(model.parts(part_count(con, cache))):
+        con.execute(f"CREATE OR REPLACE TABLE {cache} AS {part}" if number == 0 else f"INSERT INTO {cache} {part}")
+
+
+def part_count(con: duckdb.DuckDBPyConnection, cache: str) -> int:
+    """How many parts give about ROWS_PER_PART rows each, judged by the rows the cache holds from its last build
+    (data grows slowly between two syncs); a first build is one part."""
+    row = con.execute(
+        "SELECT estimated_size FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?", [cache]
+    ).fetchone()
+    rows = row[0] if row else 0
+    count = 1
+    while count < MAX_PARTS and count * ROWS_PER_PART < rows:
+        count *= 2
+    return count
 
 
 def drop_orphan_caches(con: duckdb.DuckDBPyConnection, wanted: set[str]) -> None:
@@ -221,7 +281,7 @@ def rebuild_caches(con: duckdb.DuckDBPyConnection) -> list[str]:
         model = Model.read(con, file_name)
         if model.materialized == "table":
             try:
-                con.execute(f"CREATE OR REPLACE TABLE {cache_name(model.name)} AS {model.select}")
+                materialise(con, model)
                 comment_cache(con, model.name)
             except duckdb.Error as exc:
                 raise StoreError(f"cannot materialise sql/views/{file_name}: {exc}") from exc

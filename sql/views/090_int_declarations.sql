@@ -7,7 +7,9 @@
 -- and RECT's internal no_payment reads as submitted. A code no ref table knows is kept as sent and flagged
 -- (is_known_* = false) for declaration_anomalies.
 -- materialized: table
-WITH source AS (
+WITH source AS NOT MATERIALIZED (
+    -- read again by each CTE that uses it: held in memory once for all of them, a million declarations push
+    -- the rest of the build out to disk within a sync's memory
     SELECT * FROM participant_declarations
 ),
 

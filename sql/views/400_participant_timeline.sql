@@ -2,9 +2,14 @@
 -- event: the enrolment starting, each declaration being made, each change of a declaration's state or
 -- statement that the sync recorded (declaration_state_history), and the enrolment's current deferral or
 -- withdrawal. Declarations are matched to the participant's enrolment for their course (see
--- stg_enrolments.is_primary). Only declarations and enrolments in the provider's scope appear. The CTEs are
--- not materialised, so a question about one participant reads only that participant's rows.
--- materialized: view
+-- stg_enrolments.is_primary). Only declarations and enrolments in the provider's scope appear.
+-- Materialised, so that reading it costs a scan rather than the window over every event (about four events
+-- per declaration), and built in parts by participant (see syncer/views.py): one window over every event
+-- would spill most of them to disk within a sync's memory, a part's barely does; and each part's rows are
+-- stored together, so a question about one participant reads only the row groups of its part. The CTEs are
+-- not materialised, so each part's range of participants reaches the scans below.
+-- materialized: table
+-- built in parts by: canonical_participant_id
 WITH enrolments AS NOT MATERIALIZED (
     SELECT * FROM stg_enrolments
 ),

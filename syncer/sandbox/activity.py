@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from syncer.sandbox import duplicates
 from syncer.sandbox.generate import MILESTONE_MONTHS, add_months
 from syncer.sandbox.model import (
     DEFERRAL_REASONS,
@@ -66,6 +67,8 @@ class Day:
         self.invisible_bumps()
         if self.first:
             self.commit_late()
+        # ECF1-only records, from their own random stream: the rest of the day is the same without them
+        self.done.update(duplicates.daily(w, self.start, self.end))
 
     def mark_payable(self) -> None:
         midnight = datetime.combine(self.today, time(0), tzinfo=UTC)

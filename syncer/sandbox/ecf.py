@@ -2,8 +2,10 @@
 serializers (api-facts §3 "ECF1 v3 differences") and its filter rules (§1.3). The RECT modules stay untouched; this
 module only maps the same records to ECF1's shapes.
 
-What ECF1 has and RECT lacks is derived deterministically from the record ids, so the same seed always gives the
-same answers: partnerships challenged by the school (status, challenged_reason, challenged_at in milliseconds).
+What ECF1 has and RECT lacks is derived deterministically, so the same seed always gives the same answers:
+partnerships challenged by the school (status, challenged_reason, challenged_at in milliseconds; from the record ids),
+and teachers registered twice, whose repeated declarations are `ineligible` (duplicates.py). Every list reads
+`filter[updated_since]` the ECF1 way and compares ECF1's columns (ecf_filters.py).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import zlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from syncer.sandbox import serialize
+from syncer.sandbox import duplicates, serialize
+from syncer.sandbox.ecf_filters import parse_updated_since, partnership_updated_at, school_changed_at, school_updated_at
 from syncer.sandbox.endpoints import ENDPOINTS as RECT_ENDPOINTS
 from syncer.sandbox.endpoints import (
     TRAINING_STATUSES,
@@ -22,8 +25,6 @@ from syncer.sandbox.endpoints import (
     by_values,
     from_participant_filter,
     participant_cohorts,
-    school_updated_at,
-    transfer_updated_at,
     urn_filter,
 )
 from syncer.sandbox.model import Declaration, DeliveryPartner, Partnership, School, Statement, Teacher
@@ -48,6 +49,11 @@ def ts_ms(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
+def trn_validated(world: World, teacher: Teacher) -> bool:
+    """A duplicate user's TRN is never validated: validation would have merged it into the other user (§5)."""
+    return teacher.trn is not None and teacher.id not in duplicates.user_ids(world)
+
+
 def ecf_enrolment(world: World, teacher: Teacher, item: Item) -> Item:
     withdrawal = item["withdrawal"]
     if withdrawal is not None:
@@ -61,7 +67,7 @@ def ecf_enrolment(world: World, teacher: Teacher, item: Item) -> Item:
         "cohort": item["cohort"],
         "training_status": item["training_status"],
         "participant_status": item["participant_status"],
-        "teacher_reference_number_validated": teacher.trn is not None,
+        "teacher_reference_number_validated": trn_validated(world, teacher),
         "eligible_for_funding": item["eligible_for_funding"],
         "pupil_premium_uplift": item["pupil_premium_uplift"],
         "sparsity_uplift": item["sparsity_uplift"],
@@ -87,6 +93,10 @@ def participant(world: World, teacher: Teacher, provider_id: str) -> Item:
 def declaration(world: World, record: Declaration, provider_id: str) -> Item:
     item = serialize.declaration(world, record, provider_id)
     attributes = item["attributes"]
+    if record.state == "ineligible":
+        # the only way an ECF1 declaration becomes ineligible (E:RecordDeclaration#set_eligibility); once voided,
+        # the reason is no longer shown. statement_id is already null: nothing billable was ever attached
+        attributes["ineligible_for_funding_reason"] = "duplicate_declaration"
     name = attributes.pop("lead_provider_name")
     attributes["has_passed"] = None  # always null in ECF1 v3
     attributes["lead_provider_name"] = name
@@ -97,6 +107,13 @@ def statement(world: World, record: Statement, provider_id: str) -> Item:
     attributes = serialize.statement(world, record, provider_id)["attributes"]
     ordered = {"month": attributes.pop("month"), "year": attributes.pop("year"), "type": "ecf", **attributes}
     return {"id": record.id, "type": "statement", "attributes": ordered}
+
+
+def unfunded_mentor(world: World, record: Teacher, provider_id: str) -> Item:
+    """ECF1 shows the mentor's user `updated_at` (E:app/serializers/api/v3/ecf/unfunded_mentor_serializer.rb)."""
+    item = serialize.unfunded_mentor(world, record, provider_id)
+    item["attributes"]["updated_at"] = ts(record.updated_at)
+    return item
 
 
 def challenge(record: Partnership) -> tuple[str, datetime] | None:
@@ -127,7 +144,7 @@ def partnership(world: World, record: Partnership, provider_id: str) -> Item:
             "challenged_at": ts_ms(challenged[1]) if challenged else None,
             "induction_tutor_name": school.induction_tutor_name,  # ECF1: the school's induction tutor (SIT)
             "induction_tutor_email": school.induction_tutor_email,
-            "updated_at": ts(record.updated_at),
+            "updated_at": ts(partnership_updated_at(Scoped(world, provider_id, {}), record)),
             "created_at": ts(record.created_at),
         },
     }
@@ -148,6 +165,7 @@ def delivery_partner(world: World, record: DeliveryPartner, provider_id: str) ->
 
 def school(world: World, record: School, provider_id: str, cohort: int) -> Item:
     meta = record.cohorts[cohort]
+    updated = school_updated_at(Scoped(world, provider_id, {}, cohort), record)
     return {
         "id": record.id,
         "type": "school",
@@ -158,7 +176,7 @@ def school(world: World, record: School, provider_id: str, cohort: int) -> Item:
             "in_partnership": world.has_partnership(provider_id, record.id, cohort),
             "induction_programme_choice": meta.induction_programme_choice,
             "created_at": ts(record.created_at),
-            "updated_at": ts(meta.updated_at),
+            "updated_at": ts(updated),
         },
     }
 
@@ -187,7 +205,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         name="participants",
         path="/participants/ecf",
-        scope=RECT["participants"].scope,
+        scope=lambda q: duplicates.participants(q.world, q.provider_id),
         serialize=lambda q, r: participant(q.world, r, q.provider_id),
         order=lambda r: r.created_at,
         updated_at=lambda q, r: r.updated_at,
@@ -198,11 +216,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         },
         sort_columns=user_sort(lambda q, r: r.updated_at),
         profile=PROFILE,
+        since_parser=parse_updated_since,
     ),
     Endpoint(
         name="participant-declarations",
         path="/participant-declarations",
-        scope=RECT["participant-declarations"].scope,
+        scope=lambda q: duplicates.declarations(q.world, q.provider_id),
         serialize=lambda q, r: declaration(q.world, r, q.provider_id),
         order=lambda r: r.created_at,
         updated_at=lambda q, r: r.updated_at,
@@ -212,6 +231,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "delivery_partner_id": by_values(lambda q, d: {d.delivery_partner_id}, any_value),
         },
         profile=PROFILE,
+        since_parser=parse_updated_since,
     ),
     Endpoint(
         name="statements",
@@ -222,6 +242,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         updated_at=lambda q, r: r.updated_at,
         filters={"cohort": by_values(lambda q, s: {str(s.cohort)}, is_year), "type": statement_type_filter},
         profile=PROFILE,
+        since_parser=parse_updated_since,
     ),
     Endpoint(
         name="partnerships",
@@ -229,10 +250,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         scope=RECT["partnerships"].scope,
         serialize=lambda q, r: partnership(q.world, r, q.provider_id),
         order=lambda r: r.created_at,
-        updated_at=lambda q, r: r.updated_at,
+        updated_at=partnership_updated_at,  # partnerships OR schools OR delivery_partners (api-facts §1.3)
         filters=RECT["partnerships"].filters,
-        sort_columns=user_sort(lambda q, r: r.updated_at),
+        sort_columns=user_sort(lambda q, r: r.updated_at),  # the partnerships.updated_at column
         profile=PROFILE,
+        since_parser=parse_updated_since,
     ),
     Endpoint(
         name="delivery-partners",
@@ -244,6 +266,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         filters=RECT["delivery-partners"].filters,
         sort_columns=user_sort(lambda q, r: r.updated_at),
         profile=PROFILE,
+        since_parser=parse_updated_since,
     ),
     Endpoint(
         name="schools",
@@ -251,21 +274,23 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         scope=RECT["schools"].scope,
         serialize=lambda q, r: school(q.world, r, q.provider_id, q.cohort or 0),
         order=lambda r: r.created_at,
-        updated_at=school_updated_at,
+        updated_at=school_changed_at,  # schools OR any school_cohorts (api-facts §1.3)
         filters={"urn": urn_filter},
         sort_columns=user_sort(school_updated_at),
         cohort_required=True,
         profile=PROFILE,
+        since_parser=parse_updated_since,
     ),
     Endpoint(
         name="unfunded-mentors",
         path="/unfunded-mentors/ecf",
         scope=RECT["unfunded-mentors"].scope,
-        serialize=RECT["unfunded-mentors"].serialize,
+        serialize=lambda q, r: unfunded_mentor(q.world, r, q.provider_id),
         order=lambda r: r.created_at,
-        updated_at=lambda q, r: r.unfunded_mentor_updated_at,
-        sort_columns=user_sort(lambda q, r: r.unfunded_mentor_updated_at),
+        updated_at=lambda q, r: r.updated_at,  # users.updated_at (api-facts §1.3)
+        sort_columns=user_sort(lambda q, r: r.updated_at),
         profile=PROFILE,
+        since_parser=parse_updated_since,
     ),
     Endpoint(
         name="participants/transfers",
@@ -273,8 +298,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         scope=RECT["participants/transfers"].scope,
         serialize=RECT["participants/transfers"].serialize,
         order=lambda r: r.created_at,
-        updated_at=transfer_updated_at,
+        updated_at=lambda q, r: r.updated_at,  # users.updated_at (api-facts §1.3), not the transfers' own time
         profile=PROFILE,  # no sort in ECF1
+        since_parser=parse_updated_since,
         since_order=lambda r: r.updated_at,  # users.updated_at ASC when updated_since is given
     ),
 )

@@ -9,6 +9,9 @@
 
 `status` (active|withdrawn) comes from the induction record in ECF1; the world has no induction records, so it reads
 "withdrawn" exactly when the enrolment's training_status is withdrawn.
+
+Teachers registered twice in ECF1 (duplicates.py) are listed too, and their repeated declarations read `ineligible`
+(v2 has no ineligible_for_funding_reason). `filter[updated_since]` is read the ECF1 way (ecf_filters.py).
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from syncer.sandbox import duplicates
+from syncer.sandbox.ecf import trn_validated
+from syncer.sandbox.ecf_filters import parse_updated_since
 from syncer.sandbox.endpoints import Endpoint, Scoped, by_values
 from syncer.sandbox.model import COURSES, Declaration, Teacher, TrainingPeriod
 from syncer.sandbox.query import is_uuid
@@ -70,7 +76,7 @@ def enrolment_rows(query: Scoped) -> list[EnrolmentRow]:
     def build() -> list[EnrolmentRow]:
         return [
             EnrolmentRow(teacher, period)
-            for teacher in world.participants(query.provider_id)
+            for teacher in duplicates.participants(world, query.provider_id)
             for period in world.latest_periods(teacher.id, query.provider_id)
         ]
 
@@ -91,7 +97,7 @@ def participant(world: World, row: EnrolmentRow, provider_id: str) -> Item:
             "cohort": str(period.cohort),
             "status": "withdrawn" if period.training_status == "withdrawn" else "active",
             "teacher_reference_number": teacher.trn,
-            "teacher_reference_number_validated": teacher.trn is not None,
+            "teacher_reference_number_validated": trn_validated(world, teacher),
             "eligible_for_funding": period.eligible_for_funding,
             "pupil_premium_uplift": period.pupil_premium_uplift,
             "sparsity_uplift": period.sparsity_uplift,
@@ -139,17 +145,19 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ident=lambda r: str(r.period.training_record_id),
         filters={"cohort": by_values(lambda q, r: {str(r.period.cohort)}, lambda v: v.isdigit())},
         profile=PROFILE,
+        since_parser=parse_updated_since,
         since_order=lambda r: r.updated_at,
     ),
     Endpoint(
         name="participant-declarations",
         path="/participant-declarations",
-        scope=lambda q: q.world.declaration_scope(q.provider_id),
+        scope=lambda q: duplicates.declarations(q.world, q.provider_id),
         serialize=lambda q, r: declaration(q.world, r, q.provider_id),
         order=lambda r: r.created_at,
         updated_at=lambda q, r: declaration_updated_at(q.world, r),
         filters={"participant_id": by_values(lambda q, d: {d.training_period.teacher_id}, is_uuid)},
         profile=PROFILE,
+        since_parser=parse_updated_since,
         since_exclusive=True,
     ),
 )

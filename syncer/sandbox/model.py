@@ -172,7 +172,8 @@ class Declaration:
     delivery_partner_id: str
     mentor_id: str | None
     evidence_held: str | None
-    payment_status: str = "no_payment"  # no_payment, eligible, payable, paid, voided
+    # no_payment, eligible, payable, paid, voided; and ineligible, which only ECF1 records reach (see duplicates.py)
+    payment_status: str = "no_payment"
     clawback_status: str = "no_clawback"  # no_clawback, awaiting_clawback, clawed_back
     payment_statement_id: str | None = None
     clawback_statement_id: str | None = None

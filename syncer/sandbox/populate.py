@@ -6,6 +6,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from syncer.sandbox import duplicates
 from syncer.sandbox.generate import (
     MILESTONE_MONTHS,
     Generator,
@@ -46,6 +47,7 @@ class Populator(Generator):
         self.school_pool: dict[str, list[School]] = {}
         self.mentors_at: dict[tuple[str, str], list[str]] = defaultdict(list)
         self.unfunded: dict[str, list[str]] = {}
+        self.ecf1_duplicates: list[duplicates.DuplicateUser] = []  # ECF1-only records: see duplicates.py
 
     def run(self) -> None:
         w = self.world
@@ -76,6 +78,7 @@ class Populator(Generator):
                 self.add_participant(provider, cohort, role)
         self.settle_statements()
         w.recount_partnerships(touch=False)
+        duplicates.generate(w, self.latest)  # last, from its own random stream: the RECT world is already complete
 
     def add_teacher(self, registered: date) -> Teacher:
         teacher = self.teacher(self.moment(min(registered, self.today)))

@@ -29,6 +29,7 @@ class Profile:
     transfers_show: str | None = "/participants/{id}/transfers"  # the single-participant transfers path
     csv: tuple[str, ...] = ()  # endpoints that also answer at <path>.csv (ECF1 v1/v2)
     writes: bool = False  # the lead-provider write endpoints (RECT only, for now)
+    aliases: tuple[tuple[str, str], ...] = ()  # (path, endpoint name): a list, and its .csv, at a second path
 
     def endpoint(self, name: str) -> Endpoint:
         return next(e for e in self.endpoints if e.name == name)
@@ -67,5 +68,8 @@ ECF_V2 = Profile(
     forbidden_tokens=frozenset({ECF_NON_PROVIDER_TOKEN}),
     transfers_show=None,
     csv=("participants", "participant-declarations"),
+    # E:config/routes.rb `resources :participants, only: %i[index], controller: "ecf_participants"`: the pre-/ecf
+    # path still lists (JSON and .csv; the guide says /participants/ecf "replaces" it), with no show route
+    aliases=(("/participants", "participants"),),
 )
 PROFILES: dict[str, Profile] = {p.name: p for p in (RECT_V3, ECF_V3, ECF_V2)}

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import re
 import zlib
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import compress
+from operator import eq
 from typing import Any, TypeVar
 from urllib.parse import unquote_plus
 
@@ -124,8 +127,25 @@ def parse_sort(raw: str | None, columns: Mapping[str, Callable[[Any], Any]]) -> 
     return order
 
 
+def tied_positions(keys: Sequence[Any]) -> list[int]:
+    """The positions of a sorted list whose key equals the one before: where its tie runs are (found in C)."""
+    return list(compress(range(1, len(keys)), map(eq, keys[1:], keys)))
+
+
 def window(rows: Sequence[T], key: Callable[[T], Any], ident: Callable[[T], str], page: Page) -> list[T]:
-    """One page of `rows` (already sorted by `key`) as a database with no tiebreaker returns it.
+    """One page of `rows` (already sorted by `key`) as a database with no tiebreaker returns it."""
+    return [rows[i] for i in window_positions(rows, key, ident, page)]
+
+
+def window_positions(
+    rows: Sequence[T],
+    key: Callable[[T], Any],
+    ident: Callable[[T], str],
+    page: Page,
+    tied: Sequence[int] | None = None,
+) -> list[int]:
+    """The positions in `rows` (already sorted by `key`) of the rows of one page, in the order a database with no
+    tiebreaker returns them; `tied` (tied_positions of the keys), if known, saves looking at the keys.
 
     The real service pages with LIMIT/OFFSET over an ORDER BY on one column. Postgres then uses a bounded
     top-N sort whose order among equal keys depends on the bound, so rows sharing a value that straddle a
@@ -136,18 +156,34 @@ def window(rows: Sequence[T], key: Callable[[T], Any], ident: Callable[[T], str]
         return []
     end = min(start + page.size, total)
     low, high = start, end
-    first, last = key(rows[start]), key(rows[end - 1])
-    while low > 0 and key(rows[low - 1]) == first:
-        low -= 1
-    while high < total and key(rows[high]) == last:
-        high += 1
+    if tied is None:
+        first, last = key(rows[start]), key(rows[end - 1])
+        while low > 0 and key(rows[low - 1]) == first:
+            low -= 1
+        while high < total and key(rows[high]) == last:
+            high += 1
+        inner = [low + i for i in tied_positions(list(map(key, rows[low:high])))]
+    else:
+        i = bisect_right(tied, start) - 1
+        while i >= 0 and tied[i] == low:  # the tie run holding the first row starts before it
+            low -= 1
+            i -= 1
+        i = bisect_left(tied, high)
+        while i < len(tied) and tied[i] == high:  # and the one holding the last row ends after it
+            high += 1
+            i += 1
+        inner = list(tied[bisect_right(tied, low) : bisect_left(tied, high)])
     bound = str(start + page.size).encode()
-    chunk: list[T] = []
-    run: list[T] = []
-    for row in rows[low:high]:
-        if run and key(row) != key(run[0]):
-            chunk.extend(sorted(run, key=lambda r: zlib.crc32(ident(r).encode() + bound)))
-            run = []
-        run.append(row)
-    chunk.extend(sorted(run, key=lambda r: zlib.crc32(ident(r).encode() + bound)))
-    return chunk[start - low : end - low]
+    positions = list(range(low, high))
+    # only rows equal to their predecessor need work: a run of one is already in place
+    i = 0
+    while i < len(inner):
+        head = tail = inner[i]  # rows head - 1 .. tail share one key
+        while i + 1 < len(inner) and inner[i + 1] == tail + 1:
+            i += 1
+            tail += 1
+        positions[head - 1 - low : tail + 1 - low] = sorted(
+            range(head - 1, tail + 1), key=lambda p: zlib.crc32(ident(rows[p]).encode() + bound)
+        )
+        i += 1
+    return positions[start - low : end - low]

@@ -8,7 +8,8 @@ import json
 import sys
 import time
 
-from syncer.sandbox.server import SandboxOptions, bind, serve_forever, url_of
+from syncer.sandbox.profiles import PROFILES
+from syncer.sandbox.server import SandboxOptions, bind, build_server, serve_forever, url_of, warm
 from syncer.sandbox.world import World
 
 
@@ -19,6 +20,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
         raise ValueError("--rate-limit and --rate-window must be positive")
     started = time.perf_counter()
     world = World(seed=args.seed, participants=args.participants, providers=args.providers)
+    warm(world, PROFILES[args.api])  # the first full sync is then served from cached bytes too
     tokens = {p.name: p.token for p in world.providers.values()}
     if args.tokens_out:
         args.tokens_out.write_text(json.dumps(tokens, indent=2) + "\n")
@@ -35,6 +37,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
         api=args.api,
     )
     sock = bind(args.host, args.port)
+    server = build_server(world, options)
     seconds = time.perf_counter() - started
     print(
         f"sandbox listening on {url_of(sock)} (seed {args.seed}, {len(world.teachers)} teachers, "
@@ -44,6 +47,6 @@ def run_sandbox(args: argparse.Namespace) -> int:
     if not args.tokens_out:
         print(json.dumps(tokens), flush=True)
     with contextlib.suppress(KeyboardInterrupt):
-        serve_forever(world, options, sock)
+        serve_forever(server, sock)
     print("sandbox stopped", file=sys.stderr)
     return 0

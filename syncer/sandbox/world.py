@@ -12,6 +12,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from syncer.sandbox.generate import DEFAULT_START
@@ -54,7 +55,7 @@ class World:
         self.ticks = 0
         self.version = 0
         self._cache: dict[tuple[Any, ...], Any] = {}
-        self.item_cache: dict[tuple[Any, ...], bytes] = {}
+        self.item_cache: dict[tuple[Any, ...], dict[str, bytes]] = {}  # per list, each item's JSON by ident
         self.populator = Populator(self, participants, providers)
         # millions of small objects and no cycles among them: the cyclic GC would only rescan them repeatedly
         gc.disable()
@@ -114,8 +115,11 @@ class World:
 
     def latest_periods(self, teacher_id: str, provider_id: str) -> list[TrainingPeriod]:
         """This provider's latest ECT and latest mentor training period (at most one of each)."""
+        periods = self.provider_periods(teacher_id, provider_id)
+        if len(periods) < 2:  # most participants: no choosing, and this runs for every participant served
+            return periods
         latest: dict[str, TrainingPeriod] = {}
-        for period in self.provider_periods(teacher_id, provider_id):
+        for period in periods:
             current = latest.get(period.participant_type)
             if current is None or (period.started_on, period.created_at) > (
                 current.started_on,
@@ -175,19 +179,24 @@ class World:
     def declaration_scope(self, provider_id: str) -> list[Declaration]:
         def build() -> list[Declaration]:
             trained_until: dict[str, date | None] = {}
-            for teacher in self.participants(provider_id):
-                latest = max(self.provider_periods(teacher.id, provider_id), key=lambda p: p.started_on)
-                trained_until[teacher.id] = latest.finished_on
+
+            def trained() -> dict[str, date | None]:  # only other providers' declarations need it
+                if not trained_until:
+                    for teacher in self.participants(provider_id):
+                        latest = max(self.provider_periods(teacher.id, provider_id), key=lambda p: p.started_on)
+                        trained_until[teacher.id] = latest.finished_on
+                return trained_until
+
             found = []
             for record in self.declarations.values():
                 period = record.training_period
                 if period.lead_provider_id == provider_id:
                     found.append(record)
-                elif record.is_billable_or_changeable and period.teacher_id in trained_until:
+                elif record.is_billable_or_changeable and period.teacher_id in trained():
                     until = trained_until[period.teacher_id]
                     if until is None or record.declaration_date.date() <= until:
                         found.append(record)
-            return sorted(found, key=lambda d: d.created_at)
+            return sorted(found, key=attrgetter("created_at"))
 
         return self.cached(("declarations", provider_id), build)
 

@@ -1,0 +1,187 @@
+"""ECF1's duplicate users and their `ineligible` declarations (api-facts §4.2; E:app/services/record_declaration.rb,
+E:app/models/participant_declaration.rb#duplicate_declarations).
+
+ECF1 keeps one user per registration, so a teacher registered twice (a school adding the same ECT again) becomes two
+users with the same TRN. When the provider then declares, for the second user, a milestone that the first user already
+holds in submitted, eligible, payable or paid with the same course, ECF1 records the declaration as `ineligible` with
+reason `duplicate` (shown as `duplicate_declaration`) and supersedes it. Nothing is paid for it: its statement line
+item is not billable, so `statement_id` is null. The provider may still void it (ineligible -> voided, after which
+the reason is no longer shown). The second user's TRN is not validated: validating it would have found the other
+user and merged the two (api-facts §5), and the duplicate would be gone.
+
+RECT has neither record. A RECT teacher is one record per TRN, and RECT refuses a duplicate declaration with a 422
+(api-facts §4.1, "RECT has no ineligible state"). So a duplicate user and its declarations exist only in the ECF
+profiles' scopes: they are never added to the world's teachers, periods or declarations, and they are drawn from
+their own random streams, so the RECT profile of a world (and everything it serves) is the same with or without them.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from syncer.sandbox.generate import new_id
+from syncer.sandbox.model import Declaration, Teacher, TrainingPeriod
+
+if TYPE_CHECKING:
+    from syncer.sandbox.world import World
+
+# The states a declaration is a duplicate of (E: ParticipantDeclaration#duplicate_declarations)
+DUPLICATE_OF = ("submitted", "eligible", "payable", "paid")
+SHARE = 0.02  # of a provider's declared teachers with a TRN, registered twice in the generated history
+DAILY_CHANCE = 0.05  # per provider and simulated day: one more teacher is registered twice
+VOID_SHARE = 0.25  # of generated duplicate declarations that the provider has voided since
+DAILY_VOID_CHANCE = 0.01  # per ineligible declaration and simulated day
+MAX_DECLARED = 2  # a provider that notices the duplicate stops declaring for it
+
+
+@dataclass(slots=True)
+class DuplicateUser:
+    """A second ECF1 user for a teacher already registered with the provider, and its declarations."""
+
+    teacher: Teacher
+    period: TrainingPeriod
+    original: TrainingPeriod
+    declarations: list[Declaration]
+
+
+def registered(world: World) -> list[DuplicateUser]:
+    return world.populator.ecf1_duplicates
+
+
+def candidates(world: World) -> dict[str, list[TrainingPeriod]]:
+    """Per provider, its enrolments of teachers with a TRN and a declaration a duplicate could repeat, in creation
+    order (the insertion order of the world's periods, which is deterministic)."""
+    taken = {d.original.training_record_id for d in registered(world)}
+    found: dict[str, list[TrainingPeriod]] = {p: [] for p in world.providers}
+    for period in world.periods.values():
+        if period.training_record_id in taken:
+            continue
+        teacher = world.teachers[period.teacher_id]
+        if teacher.trn is None or not world.is_visible_teacher(teacher):
+            continue
+        if any(d.state in DUPLICATE_OF for d in world.declarations_by_period.get(period.training_record_id, ())):
+            found[period.lead_provider_id].append(period)
+    return found
+
+
+def register(world: World, rng: random.Random, original: TrainingPeriod, low: datetime, high: datetime) -> bool:
+    """The teacher of `original` registered again between `low` and `high`, and the provider declaring for the new
+    user what it had already declared for the first one. False when nothing fits in that time."""
+    live = sorted(
+        (d for d in world.declarations_by_period[original.training_record_id] if d.state in DUPLICATE_OF),
+        key=lambda d: d.created_at,
+    )
+    low = max(low, live[0].created_at + timedelta(seconds=1))
+    if low >= high:
+        return False
+    at = low + (min(high, low + timedelta(days=60)) - low) * rng.random()
+    teacher = world.teachers[original.teacher_id]
+    user = Teacher(new_id(rng), teacher.full_name, teacher.trn, at, at, at)
+    period = TrainingPeriod(
+        training_record_id=new_id(rng),
+        teacher_id=user.id,
+        lead_provider_id=original.lead_provider_id,
+        participant_type=original.participant_type,
+        cohort=original.cohort,
+        school_id=original.school_id,
+        school_urn=original.school_urn,
+        email=f"{teacher.full_name.lower().replace(' ', '.')}.{rng.randrange(10**6)}@example.net",
+        mentor_id=None,  # the second registration was never assigned a mentor
+        delivery_partner_id=original.delivery_partner_id,
+        schedule_identifier=original.schedule_identifier,
+        started_on=original.started_on,
+        finished_on=None,
+        created_at=at,
+        eligible_for_funding=original.eligible_for_funding,
+        pupil_premium_uplift=original.pupil_premium_uplift,
+        sparsity_uplift=original.sparsity_uplift,
+        overall_induction_start_date=original.overall_induction_start_date,
+        induction_end_date=None,
+        working_pattern=original.working_pattern,
+    )
+    declarations = []
+    for first in live[:MAX_DECLARED]:
+        start = max(at, first.created_at)
+        created = start + min(timedelta(days=5), high - start) * rng.random()
+        declared = min(first.declaration_date + timedelta(hours=rng.randrange(72)), created - timedelta(minutes=1))
+        declarations.append(
+            Declaration(
+                id=new_id(rng),
+                training_period=period,
+                declaration_type=first.declaration_type,
+                declaration_date=declared,
+                created_at=created,
+                updated_at=created,
+                delivery_partner_id=period.delivery_partner_id,
+                mentor_id=None,
+                evidence_held=first.evidence_held,
+                payment_status="ineligible",
+            )
+        )
+    # only the shared lookups by this new id see the period, so the RECT world's lists never include it
+    world.periods_by_teacher[user.id].append(period)
+    registered(world).append(DuplicateUser(user, period, original, declarations))
+    return True
+
+
+def void(declaration: Declaration, at: datetime) -> None:
+    declaration.payment_status, declaration.updated_at = "voided", max(at, declaration.updated_at)
+
+
+def generate(world: World, latest: datetime) -> None:
+    """The duplicates of the generated history: SHARE of each provider's candidates, at least one where possible
+    (so that even a small world shows the case)."""
+    rng = random.Random(f"{world.seed}:ecf1-duplicates")
+    for found in candidates(world).values():
+        for original in rng.sample(found, min(len(found), max(1, round(len(found) * SHARE)))):
+            if register(world, rng, original, original.created_at, latest):
+                for declaration in registered(world)[-1].declarations:
+                    if rng.random() < VOID_SHARE:
+                        void(declaration, declaration.created_at + (latest - declaration.created_at) * rng.random())
+
+
+def daily(world: World, start: datetime, end: datetime) -> dict[str, int]:
+    """One simulated day of ECF1-only activity: now and then a teacher registered twice, and providers voiding
+    ineligible declarations. Stamped within the day, like everything else a tick does."""
+    rng = random.Random(f"{world.seed}:ecf1-duplicates:{end.date().isoformat()}:{world.ticks}")
+    done = {"ecf1_duplicates_registered": 0, "ecf1_ineligible_voided": 0}
+    low, high = start + timedelta(seconds=1), end - timedelta(seconds=1)
+    for duplicate in registered(world):
+        for declaration in duplicate.declarations:
+            if declaration.state == "ineligible" and rng.random() < DAILY_VOID_CHANCE:
+                void(declaration, low + (high - low) * rng.random())
+                done["ecf1_ineligible_voided"] += 1
+    chosen = [p for p in world.providers if rng.random() < DAILY_CHANCE]
+    found = candidates(world) if chosen else {}
+    for provider_id in chosen:
+        if found[provider_id] and register(world, rng, rng.choice(found[provider_id]), low, high):
+            done["ecf1_duplicates_registered"] += 1
+    return {k: v for k, v in done.items() if v}
+
+
+def user_ids(world: World) -> set[str]:
+    return world.cached(("ecf1_duplicate_user_ids",), lambda: {d.teacher.id for d in registered(world)})
+
+
+def participants(world: World, provider_id: str) -> list[Teacher]:
+    """The provider's participants as ECF1 lists them: the world's, plus its duplicate users, by created_at."""
+
+    def build() -> list[Teacher]:
+        extra = [d.teacher for d in registered(world) if d.period.lead_provider_id == provider_id]
+        return sorted([*world.participants(provider_id), *extra], key=lambda t: t.created_at)
+
+    return world.cached(("ecf1_participants", provider_id), build)
+
+
+def declarations(world: World, provider_id: str) -> list[Declaration]:
+    """The provider's declarations as ECF1 lists them: the world's, plus those for its duplicate users (which no
+    other provider trains, so no other provider sees them), by created_at."""
+
+    def build() -> list[Declaration]:
+        extra = [x for d in registered(world) if d.period.lead_provider_id == provider_id for x in d.declarations]
+        return sorted([*world.declaration_scope(provider_id), *extra], key=lambda d: d.created_at)
+
+    return world.cached(("ecf1_declarations", provider_id), build)
