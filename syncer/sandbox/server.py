@@ -15,7 +15,7 @@ import uvicorn
 
 from syncer.sandbox.app import DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW, Listing, create_app, listing
 from syncer.sandbox.chaos import ChaosMiddleware
-from syncer.sandbox.endpoints import Scoped
+from syncer.sandbox.endpoints import Scoped, prime_since
 from syncer.sandbox.profiles import RECT_V3, Profile
 from syncer.sandbox.world import World
 
@@ -100,6 +100,7 @@ def warm(world: World, profile: Profile = RECT_V3) -> int:
                     positions = in_memory_order(found, found.unrendered())
                     found.render(positions)
                     total += len(positions)
+                    prime_since(endpoint, Scoped(world, provider_id, {}, cohort))
     # what was just built lives until the world changes and holds no cycles the collector could free: as with the
     # world itself (World.__init__), keep the cyclic GC from rescanning it (a full collection cost 90 ms after this)
     gc.freeze()
