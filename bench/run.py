@@ -14,7 +14,6 @@ import argparse
 import json
 import math
 import random
-import resource
 import signal
 import subprocess
 import sys
@@ -35,7 +34,7 @@ from tests.sandbox_process import SandboxProcess
 from tests.warehouse_truth import SOURCE, config_file, differences, truth_items, warehouse_items
 
 SYNC_ONCE = """
-import json, sys, time, logging
+import json, resource, sys, time, logging
 from syncer import logs
 from syncer.config import load_settings
 from syncer.sync import run_sync
@@ -43,7 +42,9 @@ logs.configure(json=True, level=logging.WARNING)
 settings = load_settings(sys.argv[1])
 started = time.perf_counter()
 result = run_sync(settings)
-print(json.dumps({"seconds": time.perf_counter() - started, "streams": [vars(s) for s in result.streams]}))
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+streams = [vars(s) for s in result.streams]
+print(json.dumps({"seconds": time.perf_counter() - started, "peak_mb": peak_mb, "streams": streams}))
 """
 
 
@@ -61,9 +62,11 @@ def serving_rate(sandbox: SandboxProcess, pages: int = 40) -> tuple[float, int]:
 
 
 def sync_process(config: Path) -> tuple[dict[str, Any], float]:
+    """One `run_sync` in a fresh process; its own peak RSS (RUSAGE_CHILDREN would be the largest of every child
+    this benchmark has waited for, whichever it was)."""
     done = subprocess.run([sys.executable, "-c", SYNC_ONCE, str(config)], capture_output=True, text=True, check=True)
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return json.loads(done.stdout.strip().splitlines()[-1]), peak_mb
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result, float(result["peak_mb"])
 
 
 def minimum_requests(truth: dict[str, Any], per_page: int) -> dict[str, int]:
