@@ -221,7 +221,7 @@ def filtered(endpoint: Endpoint, query: Scoped) -> list[Record]:
     since_raw = query.filters.get("updated_since")
     since = endpoint.since_parser(since_raw) if since_raw and endpoint.updated_at is not None else None
     relevant = tuple(sorted((k, v) for k, v in query.filters.items() if k in endpoint.filters))
-    base = (endpoint.profile, endpoint.name, query.provider_id, query.cohort, relevant)
+    base = list_key(endpoint, query, relevant)
 
     def build() -> list[Record]:
         rows = endpoint.scope(query)
@@ -243,10 +243,15 @@ def filtered(endpoint: Endpoint, query: Scoped) -> list[Record]:
     return query.world.cached(("filtered", *base, since), build_since)
 
 
+def list_key(endpoint: Endpoint, query: Scoped, relevant: tuple[tuple[str, str], ...]) -> tuple[Any, ...]:
+    """What a filtered list (and its stamps) is cached under, apart from updated_since."""
+    return (endpoint.profile, endpoint.name, query.provider_id, query.cohort, relevant)
+
+
 def prime_since(endpoint: Endpoint, query: Scoped) -> None:
     """Works out the stamps of an unfiltered list ahead of its first updated_since request."""
     if endpoint.updated_at is not None:
-        base = (endpoint.profile, endpoint.name, query.provider_id, query.cohort, ())
+        base = list_key(endpoint, query, ())
         since_stamps(endpoint, query, filtered(endpoint, query), base)
 
 
