@@ -24,6 +24,7 @@ from syncer.errors import ConfigError
 
 DEFAULT_WAREHOUSE = "warehouse.duckdb"
 DEFAULT_PER_PAGE = 3000
+DEFAULT_WRITE_BATCH_MB = 8.0
 DEFAULT_LOOKBACK = timedelta(hours=1)
 DEFAULT_FULL_REFRESH_EVERY = timedelta(days=7)
 DEFAULT_RATE_LIMIT = 1000
@@ -69,6 +70,8 @@ class Strict(BaseModel):
 class WarehouseConfig(Strict):
     path: Path = Path(DEFAULT_WAREHOUSE)
     read_snapshot: bool = True
+    # pages are written in batches of about this much JSON, one transaction each; 0: a transaction per page
+    write_batch_mb: float = Field(DEFAULT_WRITE_BATCH_MB, ge=0, le=1024)
 
 
 class SourceConfig(Strict):

@@ -1,11 +1,11 @@
-"""The DuckDB warehouse: migrations, the single-writer lock, and one transaction per page.
+"""The DuckDB warehouse: migrations, the single-writer lock, and one transaction per batch of pages.
 
-`apply_page` is the only write path for API data: it stages the page's raw items, records declaration
-history, upserts the table and its child tables in bulk, and, on a stream's last page, commits the new
+`apply_batch` is the only write path for API data: it stages the batch's raw items, records declaration
+history, upserts the table and its child tables in bulk, and, on a stream's last batch, commits the new
 watermark (and, after a full scan, the removals) in the same transaction, so a checkpoint can never be ahead
 of the data it describes.
 
-Entity keys are unique by construction rather than by a declared PRIMARY KEY: each page is de-duplicated by
+Entity keys are unique by construction rather than by a declared PRIMARY KEY: each batch is de-duplicated by
 key, classified against the stored keys and written inside one transaction, and only one process can hold
 the file. (An ART index would cost DuckDB 40% of a full sync's write time.)
 """
@@ -30,7 +30,7 @@ BOOKKEEPING = ("first_seen_at", "last_seen_at", "removed_at")
 
 
 @dataclass(frozen=True)
-class PageCounts:
+class WriteCounts:
     records: int = 0
     inserted: int = 0
     updated: int = 0
@@ -41,7 +41,7 @@ class PageCounts:
 
 @dataclass(frozen=True)
 class Finish:
-    """Closes a stream's scan in its last page's transaction."""
+    """Closes a stream's scan in its last batch's transaction."""
 
     watermark: datetime
     full: bool
@@ -146,19 +146,20 @@ class Warehouse:
         return len(rows)
 
     # -- the write path -------------------------------------------------------------------------------------
-    def apply_page(
+    def apply_batch(
         self,
         stream: Stream,
         source: str,
-        raws: list[str],
+        raws: list[pa.Array],
         bad: list[tuple[str, str, str | None]],
+        pages: int,
         seen_at: datetime,
         run: RunRef,
         requests: int,
         finish: Finish | None = None,
-    ) -> PageCounts:
-        """One page, all or nothing. `raws` are valid items as JSON text, at most one per key (the sync keeps
-        the last of a key's repeats on a page); `bad` are (raw text, error, id)."""
+    ) -> WriteCounts:
+        """One or more whole pages, all or nothing. `raws` are the pages' valid items as JSON text, at most one
+        per key (the sync keeps the last of a key's repeats); `bad` are (raw text, error, id)."""
         con = self.con
         con.execute("BEGIN")
         try:
@@ -166,14 +167,14 @@ class Warehouse:
             quarantined = self.quarantine(stream, source, bad, seen_at)
             removed = self.finish_scan(stream, source, finish) if finish else 0
             con.execute(
-                "UPDATE sync_runs SET pages = pages + 1, records = records + ?, inserted = inserted + ?, "
+                "UPDATE sync_runs SET pages = pages + ?, records = records + ?, inserted = inserted + ?, "
                 "updated = updated + ?, unchanged = unchanged + ?, quarantined = quarantined + ?, "
                 "removed = removed + ?, requests = ?, "
                 "outcome = CASE WHEN ? THEN 'success' ELSE outcome END, "
                 "finished_at = CASE WHEN ? THEN now() ELSE finished_at END "
                 "WHERE run_id = ? AND source = ? AND stream = ?",
                 [
-                    counts.records, counts.inserted, counts.updated, counts.unchanged, quarantined, removed,
+                    pages, counts.records, counts.inserted, counts.updated, counts.unchanged, quarantined, removed,
                     requests, finish is not None, finish is not None, run.run_id, run.source, run.stream,
                 ],
             )  # fmt: skip
@@ -181,31 +182,31 @@ class Warehouse:
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        return PageCounts(counts.records, counts.inserted, counts.updated, counts.unchanged, quarantined, removed)
+        return WriteCounts(counts.records, counts.inserted, counts.updated, counts.unchanged, quarantined, removed)
 
-    def stage_and_upsert(self, stream: Stream, source: str, raws: list[str], seen_at: datetime) -> PageCounts:
-        if not raws:
-            return PageCounts()
+    def stage_and_upsert(self, stream: Stream, source: str, raws: list[pa.Array], seen_at: datetime) -> WriteCounts:
+        count = sum(len(chunk) for chunk in raws)
+        if not count:
+            return WriteCounts()
         con = self.con
-        count = len(raws)
-        page = pa.table(
+        batch = pa.table(
             {
-                "source": pa.array([source] * count, pa.string()),
-                "raw": pa.array(raws, pa.string()),
-                "seen_at": pa.array([seen_at] * count, pa.timestamp("us", tz="UTC")),
+                "source": pa.repeat(pa.scalar(source, pa.string()), count),
+                "raw": pa.chunked_array(raws, pa.string()),
+                "seen_at": pa.repeat(pa.scalar(seen_at, pa.timestamp("us", tz="UTC")), count),
             }
         )
-        # a view over the registered Arrow table: the page is read where it lies, not copied first
-        con.register("page_items", page)
+        # a view over the registered Arrow table: the batch is read where it lies, not copied first
+        con.register("batch_items", batch)
         try:
             # raw stays VARCHAR while staged (the JSON functions read it as it is); a JSON cast here would be
             # evaluated once per use, and the table's JSON column validates it once on insert anyway
-            con.execute("CREATE OR REPLACE TEMP VIEW incoming AS SELECT source, raw, seen_at FROM page_items")
+            con.execute("CREATE OR REPLACE TEMP VIEW incoming AS SELECT source, raw, seen_at FROM batch_items")
             counts = self.upsert(stream.table, stream.key, stream.hooks, stream.compared, unique=True)
             for child in stream.children:
                 self.upsert_child(child, parents_changed=counts.updated > 0)
         finally:
-            con.unregister("page_items")
+            con.unregister("batch_items")
         return counts
 
     def stage(self, table: str, key: tuple[str, ...], compared: tuple[str, ...], unique: bool) -> None:
@@ -213,7 +214,7 @@ class Warehouse:
         new, changed (payload differs, or it comes back after removal) or same (byte-identical). Rows are
         matched by key_hash and payloads compared by md5, so the join reads two 16-byte columns per stored
         row rather than the keys and the JSON; the stored values of `compared` come along as
-        previous_<column> for the hooks. `unique`: the sync has already kept one item per key (a page of
+        previous_<column> for the hooks. `unique`: the sync has already kept one item per key (a batch of
         children can still repeat one, e.g. a shared enrolment)."""
         if self.has_raw(table):
             digest = ", md5_number(raw) AS raw_md5"
@@ -243,10 +244,10 @@ class Warehouse:
         hooks: tuple[str, ...] = (),
         compared: tuple[str, ...] = (),
         unique: bool = False,
-    ) -> PageCounts:
+    ) -> WriteCounts:
         """Bulk upsert of `incoming`: plain INSERT for new rows, UPDATE only where the payload changed, and
         only last_seen_at for byte-identical rows (the API bumps updated_at for changes we cannot see).
-        A statement with no rows to write is not run (a full sync's pages are all new)."""
+        A statement with no rows to write is not run (a full sync's batches are all new)."""
         self.stage(table, key, compared, unique)
         for hook in hooks:
             self.con.execute(sqlfiles.read(f"load/{table}.{hook}.sql")).fetchall()
@@ -257,7 +258,7 @@ class Warehouse:
         for statement, rows in zip(write_sql(table, key, self.columns(table)), counts[1:], strict=True):
             if rows:
                 self.con.execute(statement).fetchall()
-        return PageCounts(records=counts[0], inserted=counts[1], updated=counts[2], unchanged=counts[3])
+        return WriteCounts(records=counts[0], inserted=counts[1], updated=counts[2], unchanged=counts[3])
 
     def upsert_child(self, child: Child, parents_changed: bool) -> None:
         self.upsert(child.table, child.key)

@@ -94,7 +94,7 @@ def test_an_interrupted_full_scan_marks_nothing(tmp_path: Path) -> None:
         settings = settings_for(sandbox, tmp_path / "w.duckdb", max_retries=0)
         assert run_sync(settings).ok
         happened = event(sandbox, "remove_registered_in_error")
-        partial = settings_for(sandbox, tmp_path / "w.duckdb", max_retries=0, per_page=5)
+        partial = settings_for(sandbox, tmp_path / "w.duckdb", write_batch_mb=0, max_retries=0, per_page=5)
         failed = run_sync(partial, streams=["participants"], full=True)
     (participants,) = failed.streams
     assert participants.outcome == "failed" and participants.pages >= 3

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pytest
 
-from syncer.sync import RunResult, run_sync
+from syncer.sync import Batch, PreparedPage, RunResult, run_sync
 from tests.sandbox_process import SandboxProcess
 from tests.warehouse_truth import SOURCE, differences, settings_for, truth_items, warehouse_items
 
@@ -32,6 +33,27 @@ def test_full_sync_equals_truth(sandbox: SandboxProcess, tmp_path: Path) -> None
     streams = by_stream(run_sync(settings))
     assert streams["participant-declarations"].inserted > 100
     assert differences(warehouse_items(settings.warehouse.path, SOURCE), truth_items(sandbox.truth())) == {}
+
+
+@pytest.mark.parametrize("write_batch_mb", [0, 0.03])
+def test_pages_written_one_by_one_or_in_batches_equal_truth(
+    world: SandboxProcess, tmp_path: Path, write_batch_mb: float
+) -> None:
+    """Small pages, so that a stream takes many transactions: one per page (0), or batches of ~2 pages."""
+    settings = settings_for(world, tmp_path / "w.duckdb", write_batch_mb, per_page=20)
+    writes: Counter[str] = Counter()
+    streams = by_stream(run_sync(settings, progress=lambda result: writes.update([result.stream])))
+    pages = streams["participant-declarations"].pages
+    assert pages > 10
+    if write_batch_mb:
+        assert 1 < writes["participant-declarations"] < pages * 2 / 3, "several pages per transaction"
+    else:
+        assert writes["participant-declarations"] == pages
+    for _ in range(2):
+        world.tick(9)
+        by_stream(run_sync(settings))
+    by_stream(run_sync(settings, full=True))
+    assert differences(warehouse_items(settings.warehouse.path, SOURCE), truth_items(world.truth())) == {}
 
 
 def straddled_boundaries(items: list[dict[str, Any]], per_page: int) -> int:
@@ -170,3 +192,14 @@ def test_concurrent_second_sync_is_refused(sandbox: SandboxProcess, tmp_path: Pa
         )
     assert done.returncode == WarehouseLocked.exit_code
     assert "in use by another process" in done.stderr
+
+
+def test_a_page_that_repeats_a_key_of_the_batch_starts_the_next_batch() -> None:
+    def page(*keys: str) -> PreparedPage:
+        return PreparedPage(False, None, set(keys), pa.array([f'{{"id": "{k}"}}' for k in keys]), [])
+
+    batch = Batch()
+    batch.add(page("a", "b"))
+    assert batch.accepts(page("c")) and not batch.accepts(page("c", "a"))
+    batch.add(page("c"))
+    assert (batch.pages, batch.keys) == (2, {"a", "b", "c"}) and batch.size > 0
