@@ -23,6 +23,7 @@ class SandboxProcess:
     chaos: str = "none"
     extra: list[str] = field(default_factory=list)
     url: str = ""
+    banner: str = ""  # the "listening on" line, with its timings
     tokens: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[str] | None = None
 
@@ -43,6 +44,7 @@ class SandboxProcess:
             self.stop()
             raise RuntimeError(f"sandbox did not start: {line!r}")
         self.url = line.split("listening on ", 1)[1].split()[0]
+        self.banner = line.strip()
         self.tokens = json.loads(tokens_file.read_text())
         tokens_file.unlink()
         return self

@@ -8,7 +8,9 @@ state that the statement timeline implies on the start date.
 from __future__ import annotations
 
 import random
+from bisect import bisect_left
 from datetime import UTC, date, datetime, time, timedelta
+from operator import attrgetter
 
 from syncer.sandbox.model import (
     COHORTS,
@@ -66,6 +68,15 @@ def new_id(rng: random.Random) -> str:
     """A version-4 UUID from the seeded generator (formatted by hand: this is the generator's hot path)."""
     h = f"{rng.getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
+CUT_OFF = attrgetter("cut_off_date")
+
+
+def first_closing(statements: list[Statement], day: date) -> Statement | None:
+    """The first of a provider's cohort statements (in cut-off order) whose cut-off is `day` or later."""
+    index = bisect_left(statements, day, key=CUT_OFF)
+    return statements[index] if index < len(statements) else None
 
 
 def add_months(day: date, months: int) -> date:
@@ -179,7 +190,7 @@ class Generator:
         )
         if not period.eligible_for_funding:
             return declaration
-        statement = next((s for s in statements if s.cut_off_date >= created.date()), None)
+        statement = first_closing(statements, created.date())
         if statement is None:
             return None  # the real service refuses a declaration with no open output statement (422)
         declaration.payment_status = "eligible"

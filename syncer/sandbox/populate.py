@@ -11,6 +11,7 @@ from syncer.sandbox.generate import (
     MILESTONE_MONTHS,
     Generator,
     add_months,
+    first_closing,
     make_delivery_partners,
     make_providers,
     make_schools,
@@ -201,7 +202,7 @@ class Populator(Generator):
             declaration.updated_at = max(declaration.updated_at, declaration.created_at)
         elif declaration.payment_status == "paid" and roll < 0.08:
             voided_on = min(declaration.updated_at.date() + timedelta(days=rng.randrange(5, 120)), self.today)
-            clawback = next((s for s in statements if s.cut_off_date >= voided_on), None)
+            clawback = first_closing(statements, voided_on)
             if clawback is None:
                 return
             declaration.clawback_status = "awaiting_clawback"
