@@ -264,23 +264,7 @@ def scan(
             progress(result)
 
     for position, cohort in enumerate(cohorts):
-        params: dict[str, str] = {}
-        if since is not None:
-            # a strict `>` with second precision would skip rows stamped exactly at the watermark's second
-            bound = since - timedelta(seconds=1) if stream.since_exclusive else since
-            params["filter[updated_since]"] = format_timestamp(bound)
-        if cohort is not None:
-            params["filter[cohort]"] = str(cohort)
-        if source.transport == "csv":
-            fetched = csv_pages(client, stream.path, stream.item_type, params)
-        else:
-            fetched = client.pages(
-                stream.path,
-                params,
-                source.per_page,
-                order_value=stream.order_value if stream.order_field else None,
-                blind_overlap=0 if stream.order_field else BLIND_OVERLAP,
-            )
+        fetched = fetch(client, source, stream, scan_params(stream, since, cohort))
         # an adapter regroups rows page by page, so a key can repeat across its pages: one page per batch
         limit = 0 if stream.adapter else batch_bytes
         batch = Batch()
@@ -296,6 +280,29 @@ def scan(
                 closing = prepared_page.last and position == len(cohorts) - 1
                 write(batch, Finish(server_start - source.lookback, full, started) if closing else None)
                 batch = Batch()
+
+
+def scan_params(stream: Stream, since: datetime | None, cohort: int | None) -> dict[str, str]:
+    params: dict[str, str] = {}
+    if since is not None:
+        # a strict `>` with second precision would skip rows stamped exactly at the watermark's second
+        bound = since - timedelta(seconds=1) if stream.since_exclusive else since
+        params["filter[updated_since]"] = format_timestamp(bound)
+    if cohort is not None:
+        params["filter[cohort]"] = str(cohort)
+    return params
+
+
+def fetch(client: ApiClient, source: SourceConfig, stream: Stream, params: dict[str, str]) -> Iterator[Page]:
+    if source.transport == "csv":
+        return csv_pages(client, stream.path, stream.item_type, params)
+    return client.pages(
+        stream.path,
+        params,
+        source.per_page,
+        order_value=stream.order_value if stream.order_field else None,
+        blind_overlap=0 if stream.order_field else BLIND_OVERLAP,
+    )
 
 
 def prepared(stream: Stream, pages: Iterator[Page]) -> Iterator[PreparedPage]:
