@@ -46,7 +46,7 @@ from syncer.views import refresh_views
 
 log = structlog.get_logger(__name__)
 FIRST_COHORT = 2021
-PREFETCH_PAGES = 3  # validated pages waiting while a batch is written (peak RSS grows with it)
+PREFETCH_PAGES = 2  # validated pages waiting while a batch is written (peak RSS grows with it)
 Progress = Callable[["StreamResult"], None]
 Bad = tuple[str, str, str | None]  # (item as JSON text, error, id)
 
