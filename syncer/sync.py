@@ -93,7 +93,8 @@ class PreparedPage:
 @dataclass
 class Batch:
     """Prepared pages written together, in one transaction. A key appears in a batch at most once: a page
-    that repeats one of its keys starts the next batch."""
+    that repeats one of its keys starts the next batch. Keys are item ids: schools' (id, cohort) key holds
+    too, because each cohort is its own scan and a scan's last page closes its batch."""
 
     keys: set[str] = field(default_factory=set)
     raws: list[pa.Array] = field(default_factory=list)
