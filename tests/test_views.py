@@ -13,7 +13,7 @@ import shutil
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,8 @@ from syncer import views
 from syncer.config import Settings
 from syncer.store import Warehouse
 from syncer.sync import run_sync
-from tests import finance_truth
+from tests import finance_found, finance_truth
+from tests.finance_found import rows
 from tests.finance_truth import Observer, World, checked
 from tests.openapi import spec
 from tests.sandbox_process import SandboxProcess
@@ -83,13 +84,6 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
         yield Scenario(sandbox, settings, observer, World(truth), activity)
 
 
-def rows(path: Path, sql: str, params: Any = None) -> list[dict[str, Any]]:
-    with duckdb.connect(str(path), read_only=True) as con:
-        cursor = con.execute(sql, params)
-        names = [d[0] for d in cursor.description or ()]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def test_the_weeks_covered_what_reconciliation_is_about(scenario: Scenario) -> None:
     activity = scenario.activity
     assert activity["voided_before_payment"] + activity["api_voided_before_payment"] > 0
@@ -102,40 +96,24 @@ def test_the_weeks_covered_what_reconciliation_is_about(scenario: Scenario) -> N
 
 
 def test_declarations_current_equals_truth(scenario: Scenario) -> None:
-    found = {
-        (r["declaration_id"], r["canonical_participant_id"], r["participant_id"], r["declaration_type"],
-         r["course_identifier"], r["state"], r["is_own_declaration"], r["is_live"], r["training_record_id"],
-         r["cohort"], r["schedule_identifier"], r["training_status"], r["statement_id"], r["statement_month"],
-         r["statement_year"], r["statement_paid"], r["clawback_statement_id"], r["clawback_statement_month"],
-         r["clawback_statement_paid"])
-        for r in rows(scenario.path, "SELECT * FROM declarations_current")
-    }  # fmt: skip
+    found = finance_found.declarations_current(scenario.path)
     expected = finance_truth.declarations_current(scenario.world)
     assert found == expected
     assert len(found) == len(scenario.world.declarations)
 
 
-def plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
-
-
 def test_statement_reconciliation_equals_truth(scenario: Scenario) -> None:
     expected = finance_truth.statement_reconciliation(scenario.world)
-    found = {r["statement_id"]: r for r in rows(scenario.path, "SELECT * FROM statement_reconciliation")}
+    found = finance_found.statement_reconciliation(scenario.path)
     assert found.keys() == expected.keys()
-    for key, row in expected.items():
-        assert {k: plain(found[key][k]) for k in row} == row, key
+    assert finance_found.as_expected(found, expected) == expected
     assert sum(r["count_clawbacks"] for r in found.values()) > 0
     assert any(r["net_payable_count"] != r["count_payable_or_paid"] for r in found.values())
 
 
 def test_clawback_ledger_equals_truth(scenario: Scenario) -> None:
     expected = finance_truth.clawback_ledger(scenario.world, scenario.observer)
-    found = {
-        r["declaration_id"]: (r["state"], r["original_statement_id"], r["clawback_statement_id"],
-                              r["clawback_requested_at"], r["clawed_back_at"])
-        for r in rows(scenario.path, "SELECT * FROM clawback_ledger")
-    }  # fmt: skip
+    found = finance_found.clawback_ledger(scenario.path)
     assert found == expected
     assert any(v[3] is not None for v in found.values()), "a clawback requested while we watched"
     assert any(v[0] == "clawed-back" and v[4] is not None for v in found.values())
@@ -152,11 +130,7 @@ def test_declaration_anomalies_equal_truth(scenario: Scenario) -> None:
 
 def test_participant_timeline_equals_truth(scenario: Scenario) -> None:
     found = rows(scenario.path, "SELECT * FROM participant_timeline")
-    events = Counter(
-        (r["canonical_participant_id"], r["training_record_id"], r["event_type"], r["declaration_id"],
-         r["from_state"], r["to_state"], None if r["to_state"] == "removed" else r["event_at"].astimezone(UTC))
-        for r in found
-    )  # fmt: skip
+    events = finance_found.timeline(found)
     assert events == finance_truth.timeline(scenario.world, scenario.observer)
     assert Counter(r["event_type"] for r in found)["state_changed"] > 0
     # event_sequence numbers each participant's enrolment 1..n in time order

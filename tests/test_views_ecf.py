@@ -8,17 +8,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC
 from pathlib import Path
 
 import pytest
 
 from syncer.config import Settings
 from syncer.sync import run_sync
-from tests import finance_truth
+from tests import finance_found, finance_truth
+from tests.finance_found import rows
 from tests.finance_truth import Observer, World, checked
 from tests.sandbox_process import SandboxProcess
-from tests.test_views import plain, rows
 from tests.warehouse_truth import settings_for
 
 API = "ecf-v3"
@@ -57,14 +56,7 @@ def test_the_ecf1_data_has_ineligible_declarations(scenario: Scenario) -> None:
 
 
 def test_declarations_current_equals_truth(scenario: Scenario) -> None:
-    found = {
-        (r["declaration_id"], r["canonical_participant_id"], r["participant_id"], r["declaration_type"],
-         r["course_identifier"], r["state"], r["is_own_declaration"], r["is_live"], r["training_record_id"],
-         r["cohort"], r["schedule_identifier"], r["training_status"], r["statement_id"], r["statement_month"],
-         r["statement_year"], r["statement_paid"], r["clawback_statement_id"], r["clawback_statement_month"],
-         r["clawback_statement_paid"])
-        for r in rows(scenario.path, "SELECT * FROM declarations_current")
-    }  # fmt: skip
+    found = finance_found.declarations_current(scenario.path)
     assert found == finance_truth.declarations_current(scenario.world)
     ineligible = rows(scenario.path, "SELECT * FROM declarations_current WHERE state = 'ineligible'")
     assert ineligible and all(
@@ -76,19 +68,14 @@ def test_declarations_current_equals_truth(scenario: Scenario) -> None:
 
 def test_statement_reconciliation_equals_truth(scenario: Scenario) -> None:
     expected = finance_truth.statement_reconciliation(scenario.world)
-    found = {r["statement_id"]: r for r in rows(scenario.path, "SELECT * FROM statement_reconciliation")}
+    found = finance_found.statement_reconciliation(scenario.path)
     assert found.keys() == expected.keys()
-    for key, row in expected.items():
-        assert {k: plain(found[key][k]) for k in row} == row, key
+    assert finance_found.as_expected(found, expected) == expected
     assert all(r["count_ineligible"] == 0 for r in found.values())  # ineligible is never billed on a statement
 
 
 def test_clawback_ledger_and_anomalies_equal_truth(scenario: Scenario) -> None:
-    ledger = {
-        r["declaration_id"]: (r["state"], r["original_statement_id"], r["clawback_statement_id"],
-                              r["clawback_requested_at"], r["clawed_back_at"])
-        for r in rows(scenario.path, "SELECT * FROM clawback_ledger")
-    }  # fmt: skip
+    ledger = finance_found.clawback_ledger(scenario.path)
     assert ledger == finance_truth.clawback_ledger(scenario.world, scenario.observer)
     found = rows(scenario.path, "SELECT * FROM declaration_anomalies")
     assert {(r["declaration_id"], r["anomaly_code"]) for r in found} == finance_truth.anomalies(
@@ -100,9 +87,5 @@ def test_clawback_ledger_and_anomalies_equal_truth(scenario: Scenario) -> None:
 
 def test_participant_timeline_equals_truth(scenario: Scenario) -> None:
     found = rows(scenario.path, "SELECT * FROM participant_timeline")
-    events = Counter(
-        (r["canonical_participant_id"], r["training_record_id"], r["event_type"], r["declaration_id"],
-         r["from_state"], r["to_state"], None if r["to_state"] == "removed" else r["event_at"].astimezone(UTC))
-        for r in found
-    )  # fmt: skip
+    events = finance_found.timeline(found)
     assert events == finance_truth.timeline(scenario.world, scenario.observer)
