@@ -14,6 +14,20 @@ def sandbox() -> Iterator[SandboxProcess]:
         yield process
 
 
+@pytest.fixture(scope="session")
+def ecf() -> Iterator[SandboxProcess]:
+    """The session sandbox's world (seed 7, 60 participants), served as ECF v3; read-only tests share it."""
+    with SandboxProcess(seed=7, participants=60, extra=["--api", "ecf-v3"]) as process:
+        yield process
+
+
+@pytest.fixture(scope="session")
+def v2() -> Iterator[SandboxProcess]:
+    """The session sandbox's world (seed 7, 60 participants), served as ECF v2; read-only tests share it."""
+    with SandboxProcess(seed=7, participants=60, extra=["--api", "ecf-v2"]) as process:
+        yield process
+
+
 @pytest.fixture
 def fresh_sandbox() -> Iterator[SandboxProcess]:
     """A private sandbox for a test that changes the world (ticks, writes)."""

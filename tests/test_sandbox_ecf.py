@@ -84,13 +84,6 @@ def listing_id(listing: Listing) -> str:
 
 
 @pytest.fixture(scope="module")
-def ecf() -> Iterator[SandboxProcess]:
-    """The same world as the session's RECT sandbox (seed 7, 60 participants), served as ECF v3."""
-    with SandboxProcess(seed=7, participants=60, extra=["--api", "ecf-v3"]) as process:
-        yield process
-
-
-@pytest.fixture(scope="module")
 def clients(ecf: SandboxProcess) -> Iterator[list[httpx.Client]]:
     opened = [ecf.client(token) for token in ecf.tokens.values()]
     yield opened

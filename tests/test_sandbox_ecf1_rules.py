@@ -8,12 +8,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.sandbox_process import SandboxProcess
 
@@ -23,19 +21,6 @@ ECF1_INVALID = {
     "errors": [{"title": "Bad request", "detail": "The filter '#/updated_since' must be a valid RCF3339 date"}]
 }
 Item = dict[str, Any]
-
-
-@pytest.fixture(scope="module")
-def ecf() -> Iterator[SandboxProcess]:
-    """The session RECT sandbox's world (seed 7, 60 participants), served as ECF v3."""
-    with SandboxProcess(seed=7, participants=60, extra=["--api", "ecf-v3"]) as process:
-        yield process
-
-
-@pytest.fixture(scope="module")
-def v2() -> Iterator[SandboxProcess]:
-    with SandboxProcess(seed=7, participants=60, extra=["--api", "ecf-v2"]) as process:
-        yield process
 
 
 def parse(value: str) -> datetime:

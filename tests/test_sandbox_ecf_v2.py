@@ -20,13 +20,6 @@ Item = dict[str, Any]
 
 
 @pytest.fixture(scope="module")
-def v2() -> Iterator[SandboxProcess]:
-    """The session RECT sandbox's world (seed 7, 60 participants), served as ECF v2."""
-    with SandboxProcess(seed=7, participants=60, extra=["--api", "ecf-v2"]) as process:
-        yield process
-
-
-@pytest.fixture(scope="module")
 def clients(v2: SandboxProcess) -> Iterator[list[httpx.Client]]:
     opened = [v2.client(token) for token in v2.tokens.values()]
     yield opened
