@@ -27,6 +27,7 @@ from syncer.errors import StoreError, WarehouseLocked
 from syncer.streams import REMAPPED, Child, Stream
 
 BOOKKEEPING = ("first_seen_at", "last_seen_at", "removed_at")
+Bad = tuple[str, str, str | None]  # an item that failed validation: (its JSON text, the error, its id if any)
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ class Warehouse:
         stream: Stream,
         source: str,
         raws: list[pa.Array],
-        bad: list[tuple[str, str, str | None]],
+        bad: list[Bad],
         pages: int,
         seen_at: datetime,
         run: RunRef,
@@ -272,7 +273,7 @@ class Warehouse:
                 f"AND t.last_seen_at < i.seen_at"
             )
 
-    def quarantine(self, stream: Stream, source: str, bad: list[tuple[str, str, str | None]], seen_at: datetime) -> int:
+    def quarantine(self, stream: Stream, source: str, bad: list[Bad], seen_at: datetime) -> int:
         if not bad:
             return 0
         rows = [

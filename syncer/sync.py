@@ -7,8 +7,8 @@ validate each page at the boundary (bad items to quarantine); write pages in bat
 
 Batches, not single pages, because DuckDB's cost is mostly per statement and per commit: a 3000-row page
 costs about as many statements as 30 000 rows, and each commit writes the page's raw JSON to the WAL. A batch
-holds about `write_batch_mb` of JSON (8 MB: about 4 pages of 3000 declarations); pages keep arriving from the prefetch
-thread while one is written. A run stopped or killed mid-batch loses only uncommitted pages, which the next
+holds about `write_batch_mb` of JSON (8 MB: about 4 pages of 3000 declarations); pages keep arriving from
+the prefetch thread while one is written. A run stopped or killed mid-batch loses only uncommitted pages, which the next
 run fetches again (the watermark only moves with a stream's last batch).
 
 The watermark is the server's clock at the scan's first response (its Date header; the client's clock if
@@ -40,7 +40,7 @@ from syncer.config import Settings, SourceConfig
 from syncer.csv_transport import csv_pages
 from syncer.errors import SyncerError
 from syncer.remap import remap
-from syncer.store import Finish, RunRef, Warehouse, WriteCounts
+from syncer.store import Bad, Finish, RunRef, Warehouse, WriteCounts
 from syncer.streams import BLIND_OVERLAP, Stream, select
 from syncer.views import refresh_views
 
@@ -48,7 +48,6 @@ log = structlog.get_logger(__name__)
 FIRST_COHORT = 2021
 PREFETCH_PAGES = 2  # validated pages waiting while a batch is written (peak RSS grows with it)
 Progress = Callable[["StreamResult"], None]
-Bad = tuple[str, str, str | None]  # (item as JSON text, error, id)
 
 
 @dataclass
