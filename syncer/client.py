@@ -227,27 +227,59 @@ class ApiClient:
     ) -> Iterator[Page]:
         """Every row of a list endpoint, in windows of up to `per_page`, ending with a short (maybe empty) page.
 
-        The server pages with LIMIT/OFFSET over a single-column ORDER BY, so rows that share the last
-        value of one page may come back in another order on the next query and be skipped (trap 3). Each
-        next window is therefore chosen to start no later than the first row of that trailing tie group —
-        `order_value` finds it — or, where the order column is not in the payload, `blind_overlap` rows
-        before the end. Any page size up to 3000 is allowed, so a size is picked whose page boundary lands
-        as far ahead as possible: the overlap costs rows, almost never requests."""
+        The server pages with LIMIT/OFFSET over a single-column ORDER BY, so rows that share one value may come
+        back in another order on each query and be skipped at a page boundary (trap 3). A page that ends in a
+        run of two or more equal values is followed by a window that starts with that run. A page whose last
+        value is on its own is followed back to back, and if the next page's first row ties with it after
+        all, the run is read again whole (one extra request, rarely). Any size up to 3000 is allowed, so each
+        window is the one that starts in time and reaches furthest: overlaps cost rows, seldom requests.
+        Where the order column is not in the payload (`order_value` is None), ties are invisible, so every
+        window overlaps the previous one by `blind_overlap` rows."""
         number, size = 1, min(per_page, MAX_PER_PAGE)
+        tail: Tail | None = None  # the previous page's trailing run, when the window after it starts past it
         while True:
             response = self.get(path, {**params, "page[page]": str(number), "page[per_page]": str(size)})
             if not isinstance(response.data, list):
                 raise TransientApiError(f"{path}: 'data' is not a list", url=path)
             items: list[Item] = response.data
-            last = len(items) < size
+            start, end = (number - 1) * size, number * size
+            straddled = tail is not None and tail.ties_with(items, start, order_value)
+            last = len(items) < size and not straddled
             yield Page(items, number, size, last, response.server_date)
             if last:
                 return
-            keep = trailing_ties(items, order_value) if order_value else min(blind_overlap, size - 1)
-            if keep >= size:
-                log.warning("tie group fills a whole page; rows may be missed until a full refresh", path=path)
-                keep = 0
-            number, size = next_window(number * size - keep, number * size, per_page)
+            if order_value is None:
+                number, size = next_window(end - min(blind_overlap, size - 1), end, per_page)
+            elif tail is not None and straddled:
+                # read the run again, from its first row to past its last
+                number, size = next_window(tail.start, start + tail.leading(items, order_value), per_page)
+                tail = None
+            else:
+                keep = trailing_ties(items, order_value)
+                number, size = next_window(end - keep if keep > 1 else end, end, per_page)
+                past_run = (number - 1) * size > end - keep
+                tail = Tail(order_value(items[-1]), end - keep, end) if past_run else None
+
+
+@dataclass(frozen=True)
+class Tail:
+    """A page's trailing run of equal order values: the value, and where the run starts and the page ends."""
+
+    value: Any
+    start: int
+    end: int
+
+    def ties_with(self, items: list[Item], start: int, order_value: Callable[[Item], Any] | None) -> bool:
+        """Whether the page after this one (back to back) begins with the same value: the run went on."""
+        return order_value is not None and start == self.end and bool(items) and order_value(items[0]) == self.value
+
+    def leading(self, items: list[Item], order_value: Callable[[Item], Any]) -> int:
+        count = 0
+        for item in items:
+            if order_value(item) != self.value:
+                break
+            count += 1
+        return count
 
 
 def trailing_ties(items: list[Item], order_value: Callable[[Item], Any]) -> int:

@@ -309,6 +309,7 @@ def prepared(stream: Stream, pages: Iterator[Page]) -> Iterator[PreparedPage]:
     """Validates each page and renders its items as JSON text: runs in the prefetch thread, so this work
     overlaps the warehouse's writing of the previous batch."""
     previous: set[str] = set()
+    before_previous: set[str] = set()
     adapt = ADAPTERS[stream.adapter] if stream.adapter else None
     for page in pages:
         items = page.items
@@ -316,9 +317,10 @@ def prepared(stream: Stream, pages: Iterator[Page]) -> Iterator[PreparedPage]:
             items, previous = adapt(items, previous)
         valid, bad = split_valid(stream.item_type, items)
         if adapt is None:
-            # the window overlap repeats rows of the previous page: they were just written
-            fresh = [item for item in valid if item["id"] not in previous]
-            previous = {item["id"] for item in valid}
+            # a window's overlap repeats rows of the previous page, or of the two before when it re-reads a run
+            # of ties that straddled their boundary (client.pages): those rows were just written
+            fresh = [item for item in valid if item["id"] not in previous and item["id"] not in before_previous]
+            before_previous, previous = previous, {item["id"] for item in valid}
         else:
             fresh = valid
         by_key = {item["id"]: orjson.dumps(item).decode() for item in fresh}

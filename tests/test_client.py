@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterator
 
@@ -9,6 +10,7 @@ import pytest
 
 from syncer.client import ApiClient, next_window, validate_params
 from syncer.errors import PermanentApiError
+from syncer.streams import BY_NAME
 from tests.sandbox_process import SandboxProcess
 
 
@@ -72,3 +74,36 @@ def test_client_errors_are_permanent_and_name_the_detail(sandbox: SandboxProcess
         pytest.raises(PermanentApiError, match="cohort"),
     ):
         client.get("/schools")
+
+
+# declarations rarely share a created_at; statements of different cohorts share every payment_date
+@pytest.mark.parametrize(
+    ("name", "sizes", "ties_rare"),
+    [("participant-declarations", range(25, 80, 6), True), ("statements", range(20, 70), False)],
+)
+def test_paging_rereads_only_ties_that_straddle_a_boundary(
+    sandbox: SandboxProcess, name: str, sizes: range, ties_rare: bool
+) -> None:
+    """Pages follow each other back to back; a run of equal values (created_at, or payment_date for statements)
+    cut by a boundary, the last page's included, is read again whole. Every size returns every row; beyond the
+    minimum, requests are the re-reads and at most one more (a re-read window can be smaller than per_page)."""
+    stream = BY_NAME[name]
+    expected = {item["id"] for item in sandbox.truth()[name]}
+    rereads_seen = requests = 0
+    with ApiClient(f"{sandbox.url}/api/v3", sandbox.token, rate_limit=100_000) as client:
+        for per_page in sizes:
+            before, rereads, previous_end, found = client.stats.requests, 0, 0, set()
+            for page in client.pages(stream.path, {}, per_page, order_value=stream.order_value):
+                start = (page.number - 1) * page.size
+                rereads += start < previous_end
+                previous_end = start + len(page.items)
+                found |= {item["id"] for item in page.items}
+            assert found == expected, f"per_page={per_page}"
+            minimum = math.ceil((len(expected) + 1) / per_page)
+            assert client.stats.requests - before <= minimum + rereads + 1, f"per_page={per_page}"
+            rereads_seen += rereads
+            requests += client.stats.requests - before
+    assert rereads_seen, "this world has runs of ties that straddle page boundaries"
+    assert not ties_rare or rereads_seen < requests / 4, (
+        "a window that does not follow the last back to back is the exception"
+    )
