@@ -92,8 +92,8 @@ class PreparedPage:
 @dataclass
 class Batch:
     """Prepared pages written together, in one transaction. A key appears in a batch at most once: a page
-    that repeats one of its keys starts the next batch. Keys are item ids: schools' (id, cohort) key holds
-    too, because each cohort is its own scan and a scan's last page closes its batch."""
+    that repeats one of its keys starts the next batch. Keys are item ids, which also keeps schools' (id, cohort)
+    key unique: a school listed in two cohorts splits the batch between them, where it could have shared it."""
 
     keys: set[str] = field(default_factory=set)
     raws: list[pa.Array] = field(default_factory=list)
@@ -263,11 +263,11 @@ def scan(
         if progress is not None:
             progress(result)
 
+    # an adapter regroups rows page by page, so a key can repeat across its pages: one page per batch
+    limit = 0 if stream.adapter else batch_bytes
+    batch = Batch()  # may hold pages of several cohorts: a school in two cohorts repeats its id, starting a batch
     for position, cohort in enumerate(cohorts):
         fetched = fetch(client, source, stream, scan_params(stream, since, cohort))
-        # an adapter regroups rows page by page, so a key can repeat across its pages: one page per batch
-        limit = 0 if stream.adapter else batch_bytes
-        batch = Batch()
         for prepared_page in prefetched(prepared(stream, fetched), depth=PREFETCH_PAGES):
             check_stop(stop)  # between pages: a batch is written whole or not at all
             if server_start is None:
@@ -276,8 +276,8 @@ def scan(
                 write(batch, None)
                 batch = Batch()
             batch.add(prepared_page)
-            if prepared_page.last or batch.size >= limit:
-                closing = prepared_page.last and position == len(cohorts) - 1
+            closing = prepared_page.last and position == len(cohorts) - 1
+            if closing or batch.size >= limit:
                 write(batch, Finish(server_start - source.lookback, full, started) if closing else None)
                 batch = Batch()
 
