@@ -83,8 +83,9 @@ class Warehouse:
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = connect(self.path, config=SETTINGS)
-        # key_hash renders timestamp keys as text: one zone makes that independent of the machine's
-        self.con.execute("SET TimeZone = 'UTC'")
+        # key_hash renders timestamp keys as text: one zone makes that independent of the machine's. DuckDB draws
+        # no progress bar of its own on a long statement: the CLI and the daemon's logs say what is going on
+        self.con.execute("SET TimeZone = 'UTC'; SET enable_progress_bar = false")
         self.migrate()
         self.states: dict[tuple[str, str], tuple[datetime | None, datetime | None]] | None = None
 
