@@ -241,7 +241,6 @@ def time_views(path: Path) -> list[tuple[str, int, float, float | None]]:
     """(view, rows, ms to compute all of it, ms for its finance question) for every view of the warehouse."""
     timings = []
     with duckdb.connect(str(path), read_only=True) as con:
-        con.execute("SET enable_progress_bar = false")
         params = {
             "statement": str(con.execute(
                 "SELECT statement_id FROM statement_reconciliation ORDER BY count_declarations DESC LIMIT 1"
@@ -267,7 +266,6 @@ def time_refresh(path: Path) -> tuple[float, float]:
     wrote data; one that did not costs nothing)."""
     with Warehouse(path) as warehouse:
         con = warehouse.con
-        con.execute("SET enable_progress_bar = false")
         started = time.perf_counter()
         views.refresh(con, force=True)
         full = time.perf_counter() - started
