@@ -13,7 +13,7 @@ import queue
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -252,7 +252,7 @@ class ApiClient:
                 number, size = next_window(end - min(blind_overlap, size - 1), end, per_page)
             elif tail is not None and straddled:
                 # read the run again, from its first row to past its last
-                number, size = next_window(tail.start, start + tail.leading(items, order_value), per_page)
+                number, size = next_window(tail.start, start + run_length(items, tail.value, order_value), per_page)
                 tail = None
             else:
                 keep = trailing_ties(items, order_value)
@@ -273,23 +273,19 @@ class Tail:
         """Whether the page after this one (back to back) begins with the same value: the run went on."""
         return order_value is not None and start == self.end and bool(items) and order_value(items[0]) == self.value
 
-    def leading(self, items: list[Item], order_value: Callable[[Item], Any]) -> int:
-        count = 0
-        for item in items:
-            if order_value(item) != self.value:
-                break
-            count += 1
-        return count
 
-
-def trailing_ties(items: list[Item], order_value: Callable[[Item], Any]) -> int:
-    last = order_value(items[-1])
+def run_length(items: Iterable[Item], value: Any, order_value: Callable[[Item], Any]) -> int:
+    """How many rows, from the first, have `value` one after another."""
     count = 0
-    for item in reversed(items):
-        if order_value(item) != last:
+    for item in items:
+        if order_value(item) != value:
             break
         count += 1
     return count
+
+
+def trailing_ties(items: list[Item], order_value: Callable[[Item], Any]) -> int:
+    return run_length(reversed(items), order_value(items[-1]), order_value)
 
 
 def next_window(resume_at: int, previous_end: int, per_page: int) -> tuple[int, int]:
