@@ -179,6 +179,7 @@ class Warehouse:
             counts = self.stage_and_upsert(stream, source, raws, seen_at)
             quarantined = self.quarantine(stream, source, bad, seen_at)
             removed = self.finish_scan(stream, source, finish) if finish else 0
+            saved = self.save_state(source, stream.name, finish) if finish else None
             con.execute(
                 "UPDATE sync_runs SET pages = pages + ?, records = records + ?, inserted = inserted + ?, "
                 "updated = updated + ?, unchanged = unchanged + ?, quarantined = quarantined + ?, "
@@ -195,10 +196,8 @@ class Warehouse:
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        if finish is not None and self.states is not None:
-            key = (source, stream.name)
-            last_full = finish.scan_started_at if finish.full else self.states.get(key, (None, None))[1]
-            self.states[key] = (finish.watermark, last_full)
+        if saved is not None and self.states is not None:
+            self.states[(source, stream.name)] = saved  # committed: what state() answers from now on
         return WriteCounts(counts.records, counts.inserted, counts.updated, counts.unchanged, quarantined, removed)
 
     def stage_and_upsert(self, stream: Stream, source: str, raws: list[pa.Array], seen_at: datetime) -> WriteCounts:
@@ -319,21 +318,31 @@ class Warehouse:
                 self.con.execute(
                     sqlfiles.read(f"load/{stream.table}.{hook}.sql"), {"source": source, "removed_at": now}
                 )
+        return removed
+
+    def save_state(self, source: str, stream: str, finish: Finish) -> tuple[datetime | None, datetime | None]:
+        """Writes the stream's new watermark (and last full refresh); answers them as stored."""
         state = {
             "source": source,
-            "stream": stream.name,
+            "stream": stream,
             "watermark": finish.watermark,
             "full_at": finish.scan_started_at if finish.full else None,
         }
         # an UPDATE, then an INSERT the first time: half the cost of INSERT ... ON CONFLICT on every scan
-        updated = self.con.execute(
+        saved = self.con.execute(
             "UPDATE sync_state SET watermark = $watermark, last_full_refresh_at = coalesce($full_at, "
-            "last_full_refresh_at), updated_at = now() WHERE source = $source AND stream = $stream RETURNING 1",
+            "last_full_refresh_at), updated_at = now() WHERE source = $source AND stream = $stream "
+            "RETURNING watermark, last_full_refresh_at",
             state,
-        ).fetchall()
-        if not updated:
-            self.con.execute("INSERT INTO sync_state VALUES ($source, $stream, $watermark, $full_at, now())", state)
-        return removed
+        ).fetchone()
+        if saved is None:
+            saved = self.con.execute(
+                "INSERT INTO sync_state VALUES ($source, $stream, $watermark, $full_at, now()) "
+                "RETURNING watermark, last_full_refresh_at",
+                state,
+            ).fetchone()
+        assert saved is not None  # an INSERT ... RETURNING answers its row
+        return saved[0], saved[1]
 
     def query(self, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
         return self.con.execute(sql, params).fetchall()

@@ -104,7 +104,9 @@ def test_bad_items_are_quarantined_and_the_rest_applies(
         stored = {r[0] for r in warehouse.query("SELECT id FROM participant_declarations")}
         quarantined = warehouse.query("SELECT count(*), sum(occurrences) FROM quarantine")[0]
         watermark = warehouse.state("lp", STREAM.name)[0]
+        stored_state = warehouse.query("SELECT watermark, last_full_refresh_at FROM sync_state")
     assert result.outcome == "success"
+    assert stored_state == [warehouse.state("lp", STREAM.name)]  # what state() keeps is what was committed
     assert stored == {item["id"] for i, item in enumerate(real_page) if i not in damage}
     assert result.quarantined == len(damage) and quarantined[1] == len(damage)
     assert watermark is not None  # the page was the last one: the scan completed despite its bad items
