@@ -1,4 +1,4 @@
-"""The RECT v3 OpenAPI document (shared/reference/rect-v3-openapi.yaml, laid beside the repository) as validators.
+"""The RECT v3 OpenAPI document (docs/reference/rect-v3-openapi.yaml, a copy kept in the repository) as validators.
 
 `validate` checks an instance against `components/schemas/<name>` exactly as the swagger says, with $refs resolved
 and the standard OAS 3.0 format checks (uuid, date, date-time). `validate_strict` adds what the real serializers
@@ -24,7 +24,8 @@ import yaml
 from jsonschema import FormatChecker
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "shared/reference/rect-v3-openapi.yaml"
+REFERENCE = Path(__file__).resolve().parents[1] / "docs/reference"
+SPEC_PATH = REFERENCE / "rect-v3-openapi.yaml"
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -32,7 +33,9 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 @cache
 def spec() -> dict[str, Any]:
     if not SPEC_PATH.is_file():
-        raise FileNotFoundError(f"the RECT v3 OpenAPI document is expected at {SPEC_PATH} (shared/ beside the repo)")
+        raise FileNotFoundError(
+            f"the RECT v3 OpenAPI document is expected at {SPEC_PATH} (docs/reference/ in the repository)"
+        )
     loaded: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text())
     return loaded
 

@@ -1,4 +1,4 @@
-"""The ECF1 OpenAPI documents (shared/reference/ecf-v{2,3}-openapi.json, beside the repository) as validators.
+"""The ECF1 OpenAPI documents (docs/reference/ecf-v{2,3}-openapi.json in the repository) as validators.
 
 As tests/openapi.py does for RECT: `validate` checks an instance against `components/schemas/<name>` as written (refs
 resolved, OAS 3.0 formats); `validate_strict` also requires every documented attribute and refuses undocumented ones,
@@ -18,15 +18,13 @@ import copy
 import json
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from jsonschema import FormatChecker
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-from tests.openapi import is_date, is_timestamp, nullable_enums, strictly
+from tests.openapi import REFERENCE, is_date, is_timestamp, nullable_enums, strictly
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared/reference"
 SPECS = {"ecf-v3": REFERENCE / "ecf-v3-openapi.json", "ecf-v2": REFERENCE / "ecf-v2-openapi.json"}
 MILLIS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 NULLABLE = {"teacher_reference_number"}
@@ -34,10 +32,7 @@ NULLABLE = {"teacher_reference_number"}
 
 @cache
 def spec(api: str) -> dict[str, Any]:
-    path = SPECS[api]
-    if not path.is_file():
-        raise FileNotFoundError(f"the {api} OpenAPI document is expected at {path} (shared/ beside the repo)")
-    loaded: dict[str, Any] = json.loads(path.read_text())
+    loaded: dict[str, Any] = json.loads(SPECS[api].read_text())
     return loaded
 
 
