@@ -91,7 +91,7 @@ def resilience(kills_wanted: int = 12) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="ecf-resilience-"))
     extra = ["--chaos-slow", "1.0"]
     with SandboxProcess(seed=9, participants=150, chaos="hostile", extra=extra) as sandbox:
-        options = {"per_page": 50, "timeout": "0.7s", "max_retries": 12, "rate_window": "1s",
+        options: dict[str, Any] = {"per_page": 50, "timeout": "0.7s", "max_retries": 12, "rate_window": "1s",
                    "retry_backoff": "0.05s", "retry_backoff_max": "0.5s"}  # fmt: skip
         config = config_file(sandbox, workdir / "w.duckdb", **options)
         command = [sys.executable, "-m", "syncer", "sync", "--config", str(config)]

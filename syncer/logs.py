@@ -7,6 +7,7 @@ redacts any key that looks like a secret, as a second line of defence.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import MutableMapping
 from typing import Any
@@ -28,9 +29,22 @@ def current_stderr(*args: Any) -> structlog.PrintLogger:
     return structlog.PrintLogger(file=sys.stderr)
 
 
-def configure(json: bool | None = None, level: int = logging.INFO) -> None:
+LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+
+
+def level_from_env() -> int:
+    """SYNCER_LOG_LEVEL=debug|info|warning|error (default info); debug adds a line per batch written."""
+    name = os.environ.get("SYNCER_LOG_LEVEL", "info").strip().lower()
+    if name not in LEVELS:
+        raise ValueError(f"SYNCER_LOG_LEVEL must be one of {', '.join(LEVELS)}, not {name!r}")
+    return LEVELS[name]
+
+
+def configure(json: bool | None = None, level: int | None = None) -> None:
     if json is None:
         json = not sys.stderr.isatty()
+    if level is None:
+        level = level_from_env()
     renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     structlog.configure(

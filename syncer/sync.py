@@ -256,9 +256,11 @@ def scan(
 
     def write(batch: Batch, finish: Finish | None) -> None:
         requests = client.stats.requests - requests_before
+        log.debug("writing batch", stream=stream.name, pages=batch.pages, closing=finish is not None)
         counts = warehouse.apply_batch(
             stream, source.name, batch.raws, batch.bad, batch.pages, started, run, requests, finish
         )
+        log.debug("batch committed", stream=stream.name, pages=batch.pages, closing=finish is not None)
         result.add(counts, batch.pages)
         if progress is not None:
             progress(result)

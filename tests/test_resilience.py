@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -141,32 +142,47 @@ def invariants_hold(path: Path) -> None:
         assert orphans == (0,)
 
 
+def killed_at_batch(config: Path, full: bool, event: str, count: int) -> bool:
+    """Runs `syncer sync` and SIGKILLs it as soon as it logs `event` for the `count`-th time: at a point the
+    sync itself reaches, however fast or busy the machine. False if the run ended before that point."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "syncer", "sync", "--config", str(config), *(["--full"] * full)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "SYNCER_LOG_LEVEL": "debug"},
+        text=True,
+    )
+    assert child.stderr is not None
+    seen = 0
+    for line in child.stderr:
+        if line.startswith("{") and json.loads(line).get("event") == event:
+            seen += 1
+            if seen == count:
+                child.send_signal(signal.SIGKILL)
+                break
+    child.stderr.close()
+    child.wait()
+    return child.returncode == -signal.SIGKILL
+
+
 def test_sigkill_at_random_moments_never_corrupts_and_converges(tmp_path: Path) -> None:
+    """Kills land while a batch is being written (mid-transaction) or just after one committed, at the n-th
+    batch of a run: each run writes at least one batch per stream, so every chosen moment is reached."""
     rng = random.Random(20261125)
     with SandboxProcess(seed=41, participants=120) as sandbox:
         path = tmp_path / "w.duckdb"
-        config = config_file(sandbox, path, per_page=40)
+        config = config_file(sandbox, path, write_batch_mb=0, per_page=40)
         settings = settings_for(sandbox, path, per_page=40)
         run_sync(settings)
         with duckdb.connect(str(path), read_only=True) as con:
             first_watermark = con.execute("SELECT min(watermark) FROM sync_state").fetchone()
         assert first_watermark is not None
         kills = 0
-        for attempt in range(60):  # until 20 kills: a run that finishes before its kill is not counted
-            if kills >= 20:
-                break
+        for attempt in range(20):
             if attempt % 4 == 0:
                 sandbox.tick(3)
-            child = subprocess.Popen(
-                [sys.executable, "-m", "syncer", "sync", "--config", str(config), *(["--full"] * (attempt % 5 == 2))],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            time.sleep(rng.uniform(0.3, 1.6))
-            if child.poll() is None:
-                child.send_signal(signal.SIGKILL)
-                kills += 1
-            child.wait()
+            event = rng.choice(["writing batch", "batch committed"])
+            kills += killed_at_batch(config, attempt % 5 == 2, event, rng.randint(1, 8))
             invariants_hold(path)
         assert kills >= 20
         assert run_sync(settings).ok

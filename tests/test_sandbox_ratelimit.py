@@ -1,8 +1,9 @@
 """rack-attack's throttle as RECT configures it, scaled down to 5 requests per 2-second window (api-facts §2).
 
 The window is fixed and aligned to the Unix epoch (the counter key holds floor(now / window)), keyed by the raw
-Authorization header, and the 429 is plain text with no Retry-After. Each test uses its own spelling of the header
-(so its own counter) and keeps its burst inside one window.
+Authorization header, and the 429 is plain text with no Retry-After. The sandbox app runs in this process with a
+fake clock, so where a request lands in its window is set by the test, not by how fast the machine is; one test
+checks the same over loopback against `syncer sandbox`.
 """
 
 from __future__ import annotations
@@ -10,72 +11,78 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
+from starlette.types import ASGIApp
 
+from syncer.sandbox.app import create_app
+from syncer.sandbox.inprocess import InProcessTransport
+from syncer.sandbox.world import World
 from tests.sandbox_process import SandboxProcess
 
 LIMIT = 5
-WINDOW = 2.0
+WINDOW = 2
 PATH = "/api/v3/statements"
 
 
-@pytest.fixture(scope="module")
-def limited() -> Iterator[SandboxProcess]:
-    extra = ["--rate-limit", str(LIMIT), "--rate-window", str(int(WINDOW))]
-    with SandboxProcess(seed=5, participants=5, providers=2, extra=extra) as process:
-        yield process
+class FakeClock:
+    """The limiter's wall clock: it stands still until a test moves it."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0  # the start of a window (a multiple of WINDOW)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def to(self, offset: float, windows_on: int = 0) -> None:
+        """`offset` seconds into the window `windows_on` windows after the current one."""
+        self.now = (math.floor(self.now / WINDOW) + windows_on) * WINDOW + offset
 
 
 @pytest.fixture(scope="module")
-def anonymous(limited: SandboxProcess) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=limited.url, headers={"Accept": "application/json"}, timeout=10) as client:
-        yield client
+def world() -> World:
+    return World(seed=5, participants=5, providers=2)
+
+
+@pytest.fixture(scope="module")
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(scope="module")
+def app(world: World, clock: FakeClock) -> ASGIApp:
+    return create_app(world, LIMIT, WINDOW, clock=clock)
+
+
+@pytest.fixture(autouse=True)
+def fresh_window(clock: FakeClock) -> None:
+    """Each test starts at the beginning of a window no earlier test touched."""
+    clock.to(0.0, windows_on=1)
 
 
 SPELLINGS = itertools.count(1)
 
 
 def spelled(token: str) -> str:
-    """A spelling of `Bearer <token>` no other test uses. The counter key is the raw header value, so each spelling
-    is its own bucket for the same provider: tests need not wait for a fresh window to find an unspent one."""
+    """A spelling of `Bearer <token>` no other test uses (the counter key is the raw header value)."""
     return "Bearer" + " " * next(SPELLINGS) + token
 
 
-def client_for(process: SandboxProcess, token: str) -> httpx.Client:
-    headers = {"Authorization": spelled(token), "Accept": "application/json"}
-    return httpx.Client(base_url=process.url, headers=headers, timeout=10)
+def client(app: ASGIApp, token: str | None) -> httpx.Client:
+    """A client of the app in this process (closing it closes its transport)."""
+    headers = {"Accept": "application/json"}
+    if token is not None:
+        headers["Authorization"] = spelled(token)
+    return httpx.Client(base_url="http://sandbox", headers=headers, transport=InProcessTransport(app))
 
 
-def window_with_room(needed: float = 0.6) -> int:
-    """The current window if `needed` seconds of it are left, else the start of the next; returns its slot."""
-    now = time.time()
-    slot = math.floor(now / WINDOW)
-    if (slot + 1) * WINDOW - now < needed:
-        slot += 1
-        time.sleep(slot * WINDOW + 0.02 - now)
-    return slot
+def tokens(world: World) -> list[str]:
+    return [p.token for p in world.providers.values()]
 
 
-def sleep_until(offset: float) -> int:
-    """Sleep until `offset` seconds into a window (this one if still ahead, else the next); returns its slot."""
-    now = time.time()
-    slot = math.floor(now / WINDOW)
-    if slot * WINDOW + offset <= now + 0.01:
-        slot += 1
-    time.sleep(slot * WINDOW + offset - now)
-    return slot
-
-
-def in_one_window(slot: int) -> None:
-    """The requests of a test must all land in one window; a stalled machine would make the result meaningless."""
-    assert math.floor(time.time() / WINDOW) == slot, "the burst overran its window; the machine is too slow"
-
-
-def burst(client: httpx.Client, count: int) -> list[httpx.Response]:
-    return [client.get(PATH) for _ in range(count)]
+def burst(http: httpx.Client, count: int) -> list[httpx.Response]:
+    return [http.get(PATH) for _ in range(count)]
 
 
 def assert_throttled(response: httpx.Response) -> None:
@@ -86,84 +93,98 @@ def assert_throttled(response: httpx.Response) -> None:
     assert not [h for h in response.headers if h.lower().startswith(("ratelimit", "x-ratelimit"))]
 
 
-def test_the_sixth_request_in_a_window_is_429(limited: SandboxProcess) -> None:
-    with client_for(limited, limited.token) as client:
-        slot = window_with_room()
-        responses = burst(client, LIMIT + 2)
-        in_one_window(slot)
+def test_the_sixth_request_in_a_window_is_429(world: World, app: ASGIApp, clock: FakeClock) -> None:
+    with client(app, tokens(world)[0]) as http:
+        clock.to(WINDOW - 0.01)  # anywhere in the window: its last moment still counts towards it
+        responses = burst(http, LIMIT + 2)
     assert [r.status_code for r in responses[:LIMIT]] == [200] * LIMIT
     for response in responses[LIMIT:]:
         assert_throttled(response)
 
 
-def test_the_window_is_aligned_to_the_epoch_not_rolling(limited: SandboxProcess) -> None:
+def test_the_window_is_aligned_to_the_epoch_not_rolling(world: World, app: ASGIApp, clock: FakeClock) -> None:
     """Spend the budget late in a window: a request just after the boundary, well under one window length after
     the burst, is served. A rolling window would still refuse it."""
-    with client_for(limited, limited.token) as client:
-        slot = sleep_until(WINDOW - 0.6)
-        started = time.time()
-        responses = burst(client, LIMIT + 1)
-        in_one_window(slot)
+    with client(app, tokens(world)[0]) as http:
+        clock.to(WINDOW - 0.6)
+        responses = burst(http, LIMIT + 1)
         assert [r.status_code for r in responses] == [200] * LIMIT + [429]
-        next_slot = sleep_until(0.05)
-        assert next_slot == slot + 1
-        after = client.get(PATH)
-        assert time.time() - started < WINDOW
+        clock.to(0.05, windows_on=1)
+        after = http.get(PATH)
     assert after.status_code == 200
     assert after.json()["data"]
 
 
-def test_spellings_of_one_token_are_separate_keys(limited: SandboxProcess) -> None:
+def test_the_budget_comes_back_in_the_next_window_only(world: World, app: ASGIApp, clock: FakeClock) -> None:
+    with client(app, tokens(world)[0]) as http:
+        spent = burst(http, LIMIT)
+        clock.to(WINDOW - 0.001)
+        still_refused = http.get(PATH)
+        clock.to(0.0, windows_on=1)
+        again = burst(http, LIMIT + 1)
+    assert [r.status_code for r in spent] == [200] * LIMIT
+    assert_throttled(still_refused)
+    assert [r.status_code for r in again] == [200] * LIMIT + [429]
+
+
+def test_spellings_of_one_token_are_separate_keys(world: World, app: ASGIApp) -> None:
     """rack-attack keys on the raw header value: a second spelling of an exhausted token starts a fresh count."""
-    with client_for(limited, limited.token) as one, client_for(limited, limited.token) as two:
-        slot = window_with_room()
+    with client(app, tokens(world)[0]) as one, client(app, tokens(world)[0]) as two:
         exhausted = burst(one, LIMIT + 1)
         fresh = two.get(PATH)
-        in_one_window(slot)
     assert exhausted[-1].status_code == 429
     assert fresh.status_code == 200
 
 
-def test_tokens_are_counted_separately(limited: SandboxProcess) -> None:
-    first, second = list(limited.tokens.values())[:2]
-    with client_for(limited, first) as one, client_for(limited, second) as two:
-        slot = window_with_room()
+def test_tokens_are_counted_separately(world: World, app: ASGIApp) -> None:
+    first, second = tokens(world)[:2]
+    with client(app, first) as one, client(app, second) as two:
         exhausted = burst(one, LIMIT + 1)
         fresh = burst(two, LIMIT)
         refused = two.get(PATH)
-        in_one_window(slot)
     assert [r.status_code for r in exhausted] == [200] * LIMIT + [429]
     assert [r.status_code for r in fresh] == [200] * LIMIT
     assert_throttled(refused)
 
 
-def test_requests_without_authorization_are_not_counted(limited: SandboxProcess, anonymous: httpx.Client) -> None:
-    with client_for(limited, limited.token) as client:
-        slot = window_with_room()
+def test_requests_without_authorization_are_not_counted(world: World, app: ASGIApp) -> None:
+    with client(app, None) as anonymous, client(app, tokens(world)[0]) as http:
         unauthenticated = [anonymous.get(PATH) for _ in range(3 * LIMIT)]
-        counted = burst(client, LIMIT + 1)
-        in_one_window(slot)
+        counted = burst(http, LIMIT + 1)
     assert {r.status_code for r in unauthenticated} == {401}
     assert [r.status_code for r in counted] == [200] * LIMIT + [429]
 
 
-def test_a_bad_token_is_throttled_under_its_own_key(limited: SandboxProcess, anonymous: httpx.Client) -> None:
+def test_a_bad_token_is_throttled_under_its_own_key(world: World, app: ASGIApp) -> None:
     """The key is the raw header, checked before authentication: a wrong token is counted (and refused) too."""
-    headers = {"Authorization": spelled("not-a-token")}
-    with client_for(limited, limited.token) as client:
-        slot = window_with_room()
-        responses = [anonymous.get(PATH, headers=headers) for _ in range(LIMIT + 1)]
-        fine = client.get(PATH)
-    in_one_window(slot)
+    with client(app, "not-a-token") as bad, client(app, tokens(world)[0]) as http:
+        responses = burst(bad, LIMIT + 1)
+        fine = http.get(PATH)
     assert [r.status_code for r in responses] == [401] * LIMIT + [429]
     assert fine.status_code == 200
 
 
-def test_only_api_paths_are_throttled(limited: SandboxProcess) -> None:
-    with client_for(limited, limited.token) as client:
-        slot = window_with_room()
-        api = burst(client, LIMIT + 1)
-        service = [client.get("/sandbox/truth") for _ in range(2)]
-        in_one_window(slot)
+def test_only_api_paths_are_throttled(world: World, app: ASGIApp) -> None:
+    with client(app, tokens(world)[0]) as http:
+        api = burst(http, LIMIT + 1)
+        service = [http.get("/sandbox/truth") for _ in range(2)]
     assert api[-1].status_code == 429
     assert [r.status_code for r in service] == [200, 200]
+
+
+@pytest.mark.slow
+def test_the_sixth_request_in_a_window_is_429_over_loopback() -> None:
+    """The same rule served by `syncer sandbox` with the real clock. The window is an hour long: a burst that
+    straddles a boundary (its slot changed) is sent again in the new, unspent window."""
+    extra = ["--rate-limit", str(LIMIT), "--rate-window", "3600"]
+    with SandboxProcess(seed=5, participants=5, providers=2, extra=extra) as process:
+        headers = {"Authorization": f"Bearer {process.token}", "Accept": "application/json"}
+        with httpx.Client(base_url=process.url, headers=headers, timeout=30) as http:
+            for _ in range(2):
+                slot = math.floor(time.time() / 3600)
+                responses = burst(http, LIMIT + 2)
+                if math.floor(time.time() / 3600) == slot:
+                    break
+    assert [r.status_code for r in responses[:LIMIT]] == [200] * LIMIT
+    for response in responses[LIMIT:]:
+        assert_throttled(response)

@@ -9,11 +9,11 @@ tests/finance_truth.py can replay declaration_state_history.
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,8 @@ from tests.finance_truth import Observer, World, checked
 from tests.openapi import spec
 from tests.sandbox_process import SandboxProcess
 from tests.warehouse_truth import settings_for
+
+ROOT = Path(__file__).resolve().parents[1]
 
 STEPS = 4  # of two weeks each
 VIEWS: tuple[str, ...] = ("declarations_current", "statement_reconciliation", "clawback_ledger")
@@ -279,4 +281,21 @@ def test_views_answer_on_an_empty_warehouse(tmp_path: Path) -> None:
         views.refresh(warehouse.con)
         for view in VIEWS:
             assert warehouse.query(f"SELECT count(*) FROM {view}") == [(0,)]
-    assert datetime.now(UTC)  # nothing in the views depends on the wall clock
+
+
+WALL_CLOCK = re.compile(
+    r"\b(now|today|get_current_time|get_current_timestamp|transaction_timestamp|epoch_ms)\s*\(|"
+    r"\b(current_date|current_time|current_timestamp|localtime|localtimestamp)\b",
+    re.IGNORECASE,
+)
+PROSE = re.compile(r"--[^\n]*|'(?:[^']|'')*'")  # comments and string literals (COMMENT ON texts) say "today"
+
+
+def test_no_view_reads_the_wall_clock() -> None:
+    """A view's rows depend on the warehouse alone: the same data gives the same answer tomorrow (dates such as
+    days to a cut-off are counted from the API's clock as of the last sync, never from the reader's)."""
+    files = sorted((ROOT / "sql/views").glob("*.sql"))
+    readers = {path.name: WALL_CLOCK.findall(PROSE.sub("", path.read_text())) for path in files}
+    assert files and {name: found for name, found in readers.items() if found} == {}
+    assert WALL_CLOCK.search("WHERE deadline_date >= current_date") and WALL_CLOCK.search("age(now ())")
+    assert not WALL_CLOCK.search(PROSE.sub("", "SELECT 'owned today' AS now_owned -- as of now()"))

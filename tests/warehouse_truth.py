@@ -24,9 +24,13 @@ def settings_for(sandbox: SandboxProcess, path: Path, write_batch_mb: float | No
     )
 
 
-def config_file(sandbox: SandboxProcess, path: Path, **source: Any) -> Path:
+def config_file(sandbox: SandboxProcess, path: Path, write_batch_mb: float | None = None, **source: Any) -> Path:
     """The same as a TOML file, for `syncer` subprocesses."""
-    lines = [f'[warehouse]\npath = "{path}"\n[[sources]]\nname = "{SOURCE}"', f'base_url = "{sandbox.url}/api/v3"']
+    batch = "" if write_batch_mb is None else f"\nwrite_batch_mb = {write_batch_mb}"
+    lines = [
+        f'[warehouse]\npath = "{path}"{batch}\n[[sources]]\nname = "{SOURCE}"',
+        f'base_url = "{sandbox.url}/api/v3"',
+    ]
     lines.append(f'token = "{sandbox.token}"')
     lines += [f"{key} = {value!r}".replace("'", '"') for key, value in source.items()]
     config = path.with_suffix(".toml")

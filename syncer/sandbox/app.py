@@ -321,7 +321,9 @@ def create_app(
     rate_limit: int = DEFAULT_RATE_LIMIT,
     rate_window: int = DEFAULT_RATE_WINDOW,
     api_profile: str = "rect-v3",
+    clock: Callable[[], float] = time.time,
 ) -> ASGIApp:
+    """`clock` is the rate limiter's wall clock (tests pass a fake one)."""
     profile = PROFILES[api_profile]
     prefix, media = profile.prefix, profile.content_type
     routes = [
@@ -359,4 +361,4 @@ def create_app(
         500: server_error,
     }
     app = Starlette(routes=routes, exception_handlers=handlers)
-    return SandboxMiddleware(app, world, RateLimiter(rate_limit, rate_window))
+    return SandboxMiddleware(app, world, RateLimiter(rate_limit, rate_window, clock))
