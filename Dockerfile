@@ -6,7 +6,7 @@
 # Build stage: a wheel from pyproject.toml (sql/ and data/ are force-included as package data).
 FROM python:3.12-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md contracts.example.toml ./
 COPY syncer/ syncer/
 COPY sql/ sql/
 COPY data/ data/

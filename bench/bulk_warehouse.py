@@ -29,7 +29,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from syncer import views
+from syncer import contracts, views
 from syncer.store import Warehouse
 
 SOURCE = "bench"
@@ -206,12 +206,20 @@ def build(path: Path, declarations: int = 1_000_000) -> dict[str, float]:
             con.execute(sql.replace("{raw}", raw), wanted)
             timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
         started = time.perf_counter()
-        views.refresh(con)
+        views.refresh(con, contracts=bench_contracts(path.parent))
         con.execute("CHECKPOINT")
         timings["views"] = time.perf_counter() - started
     finally:
         con.close()
     return timings
+
+
+def bench_contracts(folder: Path) -> contracts.Contracts:
+    """contracts.example.toml's terms for every cohort, for the bench's source."""
+    example = (Path(__file__).resolve().parents[1] / "contracts.example.toml").read_text()
+    path = folder / "bench-contracts.toml"
+    path.write_text(example.replace('source = "ambition"', f'source = "{SOURCE}"'))
+    return contracts.load(path, {SOURCE})
 
 
 # per view: a question a finance team asks of it ($statement is the busiest statement, $participant a
@@ -223,6 +231,8 @@ QUESTIONS = {
     "declaration_anomalies": "SELECT anomaly_code, severity, count(*) FROM declaration_anomalies GROUP BY ALL",
     "participant_timeline": "SELECT * FROM participant_timeline WHERE canonical_participant_id = $participant "
     "ORDER BY training_record_id, event_sequence",
+    "statement_payment": "SELECT * FROM statement_payment WHERE statement_id = $statement",
+    "statement_band_allocation": "SELECT * FROM statement_band_allocation WHERE statement_id = $statement",
 }
 
 

@@ -41,6 +41,13 @@ def add_finance(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     reconcile.add_argument("--source", help="only this source")
     reconcile.add_argument("--statement", help="only this statement id (also its clawbacks and anomalies)")
     reconcile.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
+    statement = commands.add_parser("statement", help="one statement's money, laid out as DfE's statement page")
+    statement.add_argument("--config", type=Path, default=Path("config.toml"), help=config_help)
+    which = statement.add_mutually_exclusive_group(required=True)
+    which.add_argument("statement_id", nargs="?", help="the statement's id")
+    which.add_argument("--next", action="store_true", help="the next open statement to close")
+    statement.add_argument("--source", help="the source the statement belongs to")
+    statement.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
     export = commands.add_parser("export", help="write every view and table to Parquet or CSV files")
     export.add_argument("--config", type=Path, default=Path("config.toml"), help=config_help)
     export.add_argument("--format", choices=("parquet", "csv"), required=True, help="file format")
@@ -82,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return commands.dictionary(args.config)
         if args.command == "reconcile":
             return commands.reconcile(args.config, args.source, args.statement, args.format)
+        if args.command == "statement":
+            return commands.statement(args.config, args.statement_id, args.source, args.format)
         if args.command == "export":
             return commands.export(args.config, args.format, args.out)
         if args.command == "sandbox":

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+from syncer import contracts as contract_file
+from syncer import statement as statement_page
 from syncer.config import load_settings
 from syncer.dictionary import fresh_markdown, markdown
 from syncer.export import export as export_all
@@ -71,13 +73,18 @@ def reading(config: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def views(config: Path) -> int:
     settings = load_settings(config)
+    contracts = contract_file.for_settings(settings)  # validated before the warehouse is opened
     with Warehouse(settings.warehouse.path) as warehouse:
-        refreshed = refresh(warehouse.con, force=True)
+        refreshed = refresh(warehouse.con, force=True, contracts=contracts)
     rows = sum(refreshed.reference_rows.values())
     print(
         f"{len(refreshed.views)} views created or replaced and {len(refreshed.reference_rows)} reference tables "
         f"loaded ({rows} rows) in {settings.warehouse.path}"
     )
+    if contracts.path is not None:
+        print(
+            f"{len(contracts.contracts)} contracts and {len(contracts.adjustments)} adjustments from {contracts.path}"
+        )
     return 0
 
 
@@ -93,6 +100,13 @@ def dictionary(config: Path | None) -> int:
 def reconcile(config: Path, source: str | None, statement: str | None, fmt: str) -> int:
     with reading(config) as con:
         print(render(report(con, source, statement), fmt))
+    return 0
+
+
+def statement(config: Path, statement_id: str | None, source: str | None, fmt: str) -> int:
+    """`statement_id` None: the next open statement to close."""
+    with reading(config) as con:
+        print(statement_page.render(statement_page.load(con, statement_id, source), fmt))
     return 0
 
 

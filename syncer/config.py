@@ -197,12 +197,19 @@ class DaemonConfig(Strict):
         return value
 
 
+class FinanceConfig(Strict):
+    """The money views: `contracts` is the contracts file (syncer/contracts.py), relative to the config file."""
+
+    contracts: Path | None = None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SYNCER_", env_nested_delimiter="__", extra="forbid")
 
     warehouse: WarehouseConfig = WarehouseConfig()
     sources: list[SourceConfig] = Field(min_length=1)
     daemon: DaemonConfig = DaemonConfig()
+    finance: FinanceConfig = FinanceConfig()
 
     @model_validator(mode="after")
     def unique_names(self) -> Settings:
@@ -245,7 +252,7 @@ def load_settings(path: Path | str | None = None, **overrides: Any) -> Settings:
             raise ConfigError(f"config file not found: {file}")
         os.environ["SYNCER_CONFIG_FILE_RESOLVED"] = str(file)
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError(f"invalid config{f' {path}' if path else ''}: {describe(exc)}") from exc
     except ValueError as exc:  # e.g. TOML syntax errors
@@ -255,3 +262,8 @@ def load_settings(path: Path | str | None = None, **overrides: Any) -> Settings:
             os.environ.pop("SYNCER_CONFIG_FILE_RESOLVED", None)
         else:
             os.environ["SYNCER_CONFIG_FILE_RESOLVED"] = previous
+    contracts = settings.finance.contracts
+    if path is not None and contracts is not None and not contracts.is_absolute():
+        # like every path a user writes in a config file: relative to that file, not to where syncer runs
+        settings.finance = FinanceConfig(contracts=Path(path).parent / contracts)
+    return settings

@@ -1,7 +1,8 @@
 """`make demo`: the most complete end-to-end job that exists, on an embedded sandbox.
 
 Starts the sandbox in this process, runs a full sync into demo.duckdb, lets a few simulated weeks pass with
-an incremental sync after each, and prints what landed and where each stream stands.
+an incremental sync after each, and prints what landed, where each stream stands, the reconciliation and, priced
+from contracts.example.toml, the next statement's money.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from syncer import logs, reconcile
+from syncer import logs, reconcile, sqlfiles, statement
 from syncer.commands import summary_line
 from syncer.config import load_settings
 from syncer.sandbox.server import SandboxOptions, running
@@ -41,7 +42,8 @@ def run(participants: int = 300, seed: int = 1, weeks: int = 3, path: Path = Pat
         print(f"Sandbox API on {url}/api/v3; syncing as {provider.name!r}\n")
         settings = load_settings(
             warehouse={"path": str(path)},
-            sources=[{"name": "demo", "base_url": f"{url}/api/v3", "token": provider.token}],
+            sources=[{"name": "ambition", "base_url": f"{url}/api/v3", "token": provider.token}],
+            finance={"contracts": example_contracts()},
         )
         print("Full sync:")
         for stream in run_sync(settings).streams:
@@ -66,4 +68,11 @@ def run(participants: int = 300, seed: int = 1, weeks: int = 3, path: Path = Pat
         print(reconcile.render(reconcile.report(con)))
         print("\nTop anomalies (the declaration_anomalies view):")
         print(reconcile.render_top(reconcile.top_anomalies(con)))
+        print(f"\nThe next statement to close, priced from {example_contracts().name} (`syncer statement --next`):")
+        print(statement.render(statement.load(con)))
     return 0
+
+
+def example_contracts() -> Path:
+    """contracts.example.toml: beside config.example.toml in a checkout, syncer/data/ in an installed wheel."""
+    return sqlfiles.shipped_file("contracts.example.toml")

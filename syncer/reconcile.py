@@ -10,6 +10,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import duckdb
@@ -18,6 +19,7 @@ from syncer import sqlfiles
 from syncer.status import render_table
 
 FORMATS = ("table", "csv", "json")
+PENNY = Decimal("0.01")
 Row = dict[str, Any]
 
 # the table format shows these (renamed for a terminal); csv and json carry every column of the view
@@ -34,8 +36,11 @@ SUMMARY_COLUMNS = {
     "count_payable": "payable",
     "count_paid": "paid_decl",
     "count_clawbacks": "clawbacks",
-    "net_payable_count": "net_payable",
-    "net_forecast_count": "net_forecast",
+    "billable_count": "billable",
+    "refundable_count": "refundable",
+    "net_count": "net",
+    "total_amount": "total_£",
+    "missing_reason": "not_priced",
     "anomalies": "anomalies",
 }
 ANOMALY_COLUMNS = ("source", "severity", "anomaly_code", "anomalies", "title")
@@ -63,11 +68,25 @@ def top_anomalies(con: duckdb.DuckDBPyConnection, limit: int = 10, source: str |
 
 
 def text(value: Any) -> str:
+    """A cell for people: money rounded to pence here, and only here (the views keep full precision)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, Decimal):
+        return pounds(value)
     return str(value)
+
+
+def cell(value: Any) -> str:
+    """A CSV cell for tools: full precision, true/false, empty for null."""
+    if value is None:
+        return ""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def pounds(value: Decimal) -> str:
+    return f"{value.quantize(PENNY, ROUND_HALF_UP):,}"
 
 
 def as_table(report: Report) -> str:
@@ -90,8 +109,7 @@ def as_csv(report: Report) -> str:
         if block:
             writer = csv.DictWriter(out, fieldnames=list(block[0]), lineterminator="\n")
             writer.writeheader()
-            writer.writerows({k: text(v) if not isinstance(v, bool) else str(v).lower() for k, v in row.items()}
-                             for row in block)  # fmt: skip
+            writer.writerows({k: cell(v) for k, v in row.items()} for row in block)
     return out.getvalue().rstrip("\n")
 
 

@@ -16,6 +16,14 @@ def shipped(folder: str) -> Path:
     return Path(__file__).resolve().parent.parent / folder
 
 
+def shipped_file(name: str) -> Path:
+    """A top-level file of the repository (e.g. contracts.example.toml), found in syncer/data in a wheel."""
+    packaged = Path(str(resources.files("syncer"))) / "data" / name
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent / name
+
+
 def sql_root() -> Path:
     return shipped("sql")
 

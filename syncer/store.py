@@ -48,6 +48,7 @@ class Finish:
     watermark: datetime
     full: bool
     scan_started_at: datetime  # every row seen by this scan has last_seen_at >= this
+    api_clock_at: datetime | None = None  # the API's Date at the scan's first page (the service's "now")
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,9 @@ SETTINGS: DuckConfig = {
 
 
 class Warehouse:
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, stop_before: str | None = None) -> None:
+        """Opens (creating) the warehouse and applies the migrations it lacks; `stop_before` leaves it as the
+        version before that migration (e.g. "008") left it, for migration tests."""
         self.path = Path(path)
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,7 +89,7 @@ class Warehouse:
         # key_hash renders timestamp keys as text: one zone makes that independent of the machine's. DuckDB draws
         # no progress bar of its own on a long statement: the CLI and the daemon's logs say what is going on
         self.con.execute("SET TimeZone = 'UTC'; SET enable_progress_bar = false")
-        self.migrate()
+        self.migrate(stop_before)
         self.states: dict[tuple[str, str], tuple[datetime | None, datetime | None]] | None = None
 
     def close(self) -> None:
@@ -99,19 +102,26 @@ class Warehouse:
         self.close()
 
     # -- schema ---------------------------------------------------------------------------------------------
-    def migrate(self) -> None:
-        """Applies sql/schema/NNN_*.sql in order, each once, recorded in schema_migrations."""
+    def migrate(self, stop_before: str | None = None) -> None:
+        """Applies sql/schema/NNN_*.sql in order, each once, recorded in schema_migrations; each in its own
+        transaction, rolled back whole if it fails. `stop_before`: none from the file whose name starts so."""
         self.con.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ)"
         )
         done = {row[0] for row in self.con.execute("SELECT name FROM schema_migrations").fetchall()}
         for name in sqlfiles.listing("schema"):
+            if stop_before is not None and name >= stop_before:
+                break
             if name in done:
                 continue
             self.con.execute("BEGIN")
-            self.con.execute(sqlfiles.read(f"schema/{name}"))
-            self.con.execute("INSERT INTO schema_migrations VALUES (?, now())", [name])
-            self.con.execute("COMMIT")
+            try:
+                self.con.execute(sqlfiles.read(f"schema/{name}"))
+                self.con.execute("INSERT INTO schema_migrations VALUES (?, now())", [name])
+                self.con.execute("COMMIT")
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
 
     @cached_property
     def table_columns(self) -> dict[str, tuple[str, ...]]:
@@ -327,17 +337,19 @@ class Warehouse:
             "stream": stream,
             "watermark": finish.watermark,
             "full_at": finish.scan_started_at if finish.full else None,
+            "api_clock_at": finish.api_clock_at,
         }
         # an UPDATE, then an INSERT the first time: half the cost of INSERT ... ON CONFLICT on every scan
         saved = self.con.execute(
             "UPDATE sync_state SET watermark = $watermark, last_full_refresh_at = coalesce($full_at, "
-            "last_full_refresh_at), updated_at = now() WHERE source = $source AND stream = $stream "
-            "RETURNING watermark, last_full_refresh_at",
+            "last_full_refresh_at), updated_at = now(), api_clock_at = coalesce($api_clock_at, api_clock_at) "
+            "WHERE source = $source AND stream = $stream RETURNING watermark, last_full_refresh_at",
             state,
         ).fetchone()
         if saved is None:
             saved = self.con.execute(
-                "INSERT INTO sync_state VALUES ($source, $stream, $watermark, $full_at, now()) "
+                "INSERT INTO sync_state (source, stream, watermark, last_full_refresh_at, updated_at, api_clock_at) "
+                "VALUES ($source, $stream, $watermark, $full_at, now(), $api_clock_at) "
                 "RETURNING watermark, last_full_refresh_at",
                 state,
             ).fetchone()

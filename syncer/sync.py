@@ -33,6 +33,7 @@ import orjson
 import pyarrow as pa
 import structlog
 
+from syncer import contracts as contract_file
 from syncer.adapters import ADAPTERS
 from syncer.api_models import split_valid
 from syncer.client import ApiClient, Page, format_timestamp, prefetched
@@ -164,6 +165,7 @@ def run_sync(
     stop: threading.Event | None = None,
 ) -> RunResult:
     chosen = {source.name: select(streams, source.api) for source in settings.sources}  # each source's API profile
+    contracts = contract_file.for_settings(settings)  # a bad contracts file stops the run before it writes
     batch_bytes = int(settings.warehouse.write_batch_mb * 2**20)
     result = RunResult(run_id=uuid.uuid4().hex[:12])
     structlog.contextvars.bind_contextvars(run_id=result.run_id)
@@ -188,7 +190,7 @@ def run_sync(
             mapped = remap(warehouse, source.name)
             log.info("participant ids remapped", source=source.name, merged_ids=mapped)
         if not result.interrupted:
-            refresh_views(warehouse)
+            refresh_views(warehouse, contracts)
     return result
 
 
@@ -252,6 +254,7 @@ def scan(
     if stream.per_cohort:
         cohorts = list(source.cohorts or range(FIRST_COHORT, academic_year(started) + 1))
     server_start: datetime | None = None
+    api_clock: datetime | None = None
     requests_before = client.stats.requests
 
     def write(batch: Batch, finish: Finish | None) -> None:
@@ -273,14 +276,15 @@ def scan(
         for prepared_page in prefetched(prepared(stream, fetched), depth=PREFETCH_PAGES):
             check_stop(stop)  # between pages: a batch is written whole or not at all
             if server_start is None:
-                server_start = min(prepared_page.server_date or started, now_utc())
+                api_clock = prepared_page.server_date
+                server_start = min(api_clock or started, now_utc())
             if not batch.accepts(prepared_page):
                 write(batch, None)
                 batch = Batch()
             batch.add(prepared_page)
             closing = prepared_page.last and position == len(cohorts) - 1
             if closing or batch.size >= limit:
-                write(batch, Finish(server_start - source.lookback, full, started) if closing else None)
+                write(batch, Finish(server_start - source.lookback, full, started, api_clock) if closing else None)
                 batch = Batch()
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
@@ -36,7 +36,9 @@ from pathlib import Path
 import duckdb
 import structlog
 
+from syncer import contracts as contract_file
 from syncer import sqlfiles
+from syncer.contracts import Contracts
 from syncer.errors import StoreError
 from syncer.store import Warehouse
 
@@ -135,6 +137,7 @@ class Refreshed:
     skipped_comments: list[str]
     definitions_rebuilt: bool
     rows_rebuilt: bool
+    contracts_loaded: bool = False  # the contracts tables were replaced from a changed contracts file
 
 
 def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -289,12 +292,16 @@ def rebuild_caches(con: duckdb.DuckDBPyConnection) -> list[str]:
     return rebuilt
 
 
-def refresh(con: duckdb.DuckDBPyConnection, force: bool = False, rows: bool = False) -> Refreshed:
+def refresh(
+    con: duckdb.DuckDBPyConnection, force: bool = False, rows: bool = False, contracts: Contracts | None = None
+) -> Refreshed:
     """All or nothing: the reference data, views and comments when their definitions changed (or `force`), and
     the materialised rows when those were rebuilt, when a sync wrote data since they were last built, or when
-    `rows` says the data changed some other way."""
+    `rows` says the data changed some other way; and the contracts tables when `contracts` (already validated)
+    differs from what they hold. The money views read those tables directly, so no rows need rebuilding."""
     con.execute("BEGIN")
     try:
+        loaded = contract_file.write(con, contracts) if contracts is not None else False
         current = fingerprint(con)
         fingerprint_built, rows_built_at = built(con)
         if force or current != fingerprint_built or missing_views(con):
@@ -303,6 +310,8 @@ def refresh(con: duckdb.DuckDBPyConnection, force: bool = False, rows: bool = Fa
             result = Refreshed({}, [], [], False, bool(rebuild_caches(con)))
         else:
             result = Refreshed({}, [], [], False, False)
+        if loaded:
+            result = replace(result, contracts_loaded=True)
         if result.definitions_rebuilt or result.rows_rebuilt:
             con.execute("DELETE FROM finance_layer")
             con.execute(
@@ -330,10 +339,15 @@ def missing_views(con: duckdb.DuckDBPyConnection) -> list[str]:
     return missing
 
 
-def refresh_views(warehouse: Warehouse) -> Refreshed:
+def refresh_views(warehouse: Warehouse, contracts: Contracts | None = None) -> Refreshed:
     """The end of every sync run: the finance layer is rebuilt over the data just written."""
-    refreshed = refresh(warehouse.con)
-    log.info("views refreshed", definitions_rebuilt=refreshed.definitions_rebuilt, rows_rebuilt=refreshed.rows_rebuilt)
+    refreshed = refresh(warehouse.con, contracts=contracts)
+    log.info(
+        "views refreshed",
+        definitions_rebuilt=refreshed.definitions_rebuilt,
+        rows_rebuilt=refreshed.rows_rebuilt,
+        contracts_loaded=refreshed.contracts_loaded,
+    )
     return refreshed
 
 

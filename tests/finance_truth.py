@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
+from syncer.contracts import Adjustment, Contract
 from syncer.sandbox.model import SCHEDULE_IDENTIFIERS, milestone_types
 from syncer.sync import RunResult
 
@@ -78,6 +80,7 @@ class Observer:
     last: dict[str, Item] = field(default_factory=dict)
     removed: set[str] = field(default_factory=set)
     changes: list[Change] = field(default_factory=list)
+    last_statement: dict[str, str] = field(default_factory=dict)  # the last statement_id each one was seen with
 
     def observe(self, truth: dict[str, Any]) -> None:
         seen = {d["id"]: d["attributes"] for d in truth["participant-declarations"]}
@@ -92,6 +95,8 @@ class Observer:
                 )  # fmt: skip
             self.removed.discard(key)
             self.last[key] = now
+            if now["statement_id"]:
+                self.last_statement[key] = now["statement_id"]
         for key in self.last.keys() - seen.keys() - self.removed:
             self.removed.add(key)
             before = self.last[key]
@@ -148,7 +153,24 @@ def declarations_current(world: World) -> set[tuple[Any, ...]]:
     return rows
 
 
-def statement_reconciliation(world: World) -> dict[str, dict[str, Any]]:
+BILLABLE = ("eligible", "payable", "paid", "awaiting-clawback", "clawed-back")
+REFUNDABLE = ("awaiting-clawback", "clawed-back")
+
+
+def voided_on(world: World, observer: Observer) -> dict[str, str]:
+    """declaration id -> the statement a voided declaration was on: the API hides it once voided, so the last
+    statement it was seen with."""
+    found = {}
+    for d in world.declarations:
+        if spelling(d["state"]) == "voided":
+            statement = d["statement_id"] or observer.last_statement.get(d["id"])
+            if statement:
+                found[d["id"]] = statement
+    return found
+
+
+def statement_reconciliation(world: World, observer: Observer) -> dict[str, dict[str, Any]]:
+    voided = voided_on(world, observer)
     found: dict[str, dict[str, Any]] = {}
     for key, s in world.statements.items():
         on = [d for d in world.declarations if d["statement_id"] == key]
@@ -156,8 +178,12 @@ def statement_reconciliation(world: World) -> dict[str, dict[str, Any]]:
         states = Counter(spelling(d["state"]) for d in on)
         types = Counter(d["declaration_type"] for d in on)
         roles = Counter(ROLE.get(d["course_identifier"]) for d in on)
-        owed = [d for d in back if spelling(d["state"]) in ("awaiting-clawback", "clawed-back")]
-        payable = [d for d in on if spelling(d["state"]) in ("payable", "paid")]
+        billable = [d for d in on if spelling(d["state"]) in BILLABLE]
+        refundable = [d for d in back if spelling(d["state"]) in REFUNDABLE]
+
+        def of(role: str, ds: list[Item]) -> int:
+            return sum(ROLE.get(d["course_identifier"]) == role for d in ds)
+
         row: dict[str, Any] = {
             "cohort": s["cohort"], "month": s["month"], "year": s["year"], "paid": s["paid"],
             "cut_off_date": s["cut_off_date"], "payment_date": s["payment_date"],
@@ -168,12 +194,15 @@ def statement_reconciliation(world: World) -> dict[str, dict[str, Any]]:
             "count_clawbacks": len(back),
             "count_clawbacks_awaiting": sum(1 for d in back if spelling(d["state"]) == "awaiting-clawback"),
             "count_clawbacks_clawed_back": sum(1 for d in back if spelling(d["state"]) == "clawed-back"),
-            "net_payable_count": len(payable) - len(owed),
-            "net_payable_count_ect": sum(ROLE[d["course_identifier"]] == "ect" for d in payable)
-            - sum(ROLE[d["course_identifier"]] == "ect" for d in owed),
-            "net_forecast_count": sum(spelling(d["state"]) in ("eligible", "payable", "paid") for d in on) - len(owed),
+            "billable_count": len(billable), "refundable_count": len(refundable),
+            "net_count": len(billable) - len(refundable),
+            "billable_count_ect": of("ect", billable), "billable_count_mentor": of("mentor", billable),
+            "refundable_count_ect": of("ect", refundable), "refundable_count_mentor": of("mentor", refundable),
+            "net_count_ect": of("ect", billable) - of("ect", refundable),
+            "net_count_mentor": of("mentor", billable) - of("mentor", refundable),
         }  # fmt: skip
         row.update({f"count_{state.replace('-', '_')}": states[state] for state in STATES})
+        row["count_voided"] = sum(1 for statement in voided.values() if statement == key)
         row.update({f"count_{kind.replace('-', '_')}": types[kind] for kind in TYPES})
         found[key] = row
     return found
@@ -292,3 +321,149 @@ def timeline(world: World, observer: Observer) -> Counter[tuple[Any, ...]]:
         at = None if c.new_state == "removed" else c.api_updated_at
         events[(world.canonical_id(d["participant_id"]), record, kind, d["id"], c.old_state, c.new_state, at)] += 1
     return events
+
+
+# -- the money: DfE's payment calculator written out again, as its Ruby runs (payment_calculator/) ----------
+PROPORTION = {kind: Decimal("0.2") if kind in ("started", "completed") else Decimal("0.15") for kind in TYPES}
+FLAT_RATE = {"started": Decimal("0.5"), "completed": Decimal("0.5")}
+PLACES = Decimal("1e-12")
+
+
+@dataclass
+class BandAllocation:
+    """banded/band_allocation.rb: one band's counts for one declaration type."""
+
+    capacity: int
+    previous_billable: int = 0
+    previous_refundable: int = 0
+    billable: int = 0
+    refundable: int = 0
+
+    def net(self) -> int:
+        return self.previous_billable + self.billable - self.previous_refundable - self.refundable
+
+    def room(self) -> int:
+        return max(self.capacity - self.net(), 0)
+
+
+def allocate(capacities: list[int], pb: int, pr: int, b: int, r: int) -> tuple[list[BandAllocation], int]:
+    """banded/band_allocator.rb's four steps, one declaration at a time; also the billable left unallocated."""
+    bands = [BandAllocation(c) for c in capacities]
+    for _ in range(pb):
+        free = next((a for a in bands if a.room() > 0), None)
+        if free:
+            free.previous_billable += 1
+    for _ in range(pr):
+        held = next((a for a in reversed(bands) if a.net() > 0), None)
+        if held:
+            held.previous_refundable += 1
+    unallocated = 0
+    for _ in range(b):
+        free = next((a for a in bands if a.room() > 0), None)
+        if free:
+            free.billable += 1
+        else:
+            unallocated += 1
+    for _ in range(r):
+        held = next((a for a in reversed(bands) if a.net() > 0), None)
+        if held:
+            held.refundable += 1
+    return bands, unallocated
+
+
+def applying(contracts: list[Contract], cohort: int, payment_date: date) -> Contract | None:
+    eligible = [
+        c for c in contracts if c.cohort == cohort and (c.effective_from is None or c.effective_from <= payment_date)
+    ]
+    return max(eligible, key=lambda c: c.effective_from or date.min, default=None)
+
+
+def monthly_service_fee(c: Contract) -> Decimal:
+    if c.monthly_service_fee is not None:
+        return c.monthly_service_fee
+    remaining, total = c.recruitment_target, Decimal(0)
+    for band in c.band:
+        filled = min(remaining, band.capacity)
+        remaining -= filled
+        total += filled * band.fee_per_declaration * band.service_fee_ratio
+    first = c.band[0].capacity
+    total -= min(c.recruitment_target, first) * c.setup_fee / Decimal(first)
+    return (total / 29).quantize(PLACES, ROUND_DOWN)
+
+
+def billable_on(statements: set[str], d: Item) -> bool:
+    return d["statement_id"] in statements and spelling(d["state"]) in BILLABLE
+
+
+def refundable_on(statements: set[str], d: Item) -> bool:
+    return d["clawback_statement_id"] in statements and spelling(d["state"]) in REFUNDABLE
+
+
+def uplifted(world: World, d: Item, paid: bool) -> bool:
+    """Paid: the API's uplift_paid. Not paid yet: a started ECT declaration whose enrolment has a flag."""
+    if paid:
+        return bool(d["uplift_paid"])
+    enrolment = world.enrolment(d) or {}
+    flagged = bool(enrolment.get("pupil_premium_uplift") or enrolment.get("sparsity_uplift"))
+    return d["declaration_type"] == "started" and ROLE.get(d["course_identifier"]) == "ect" and flagged
+
+
+def band_allocation(world: World, c: Contract, key: str, earlier: set[str]) -> tuple[dict[tuple[str, str], Item], int]:
+    """{(declaration type, band): counts and net amount}, and the billable left beyond the last band."""
+    bands: dict[tuple[str, str], Item] = {}
+    unallocated = 0
+    for kind in TYPES:
+        of_kind = [
+            d
+            for d in world.declarations
+            if d["declaration_type"] == kind and (c.type == "ecf" or ROLE.get(d["course_identifier"]) == "ect")
+        ]
+        pb = sum(billable_on(earlier, d) for d in of_kind)
+        pr = sum(refundable_on(earlier, d) for d in of_kind)
+        b = sum(billable_on({key}, d) for d in of_kind)
+        r = sum(refundable_on({key}, d) for d in of_kind)
+        allocated, left = allocate([band.capacity for band in c.band], pb, pr, b, r)
+        unallocated += left
+        for band, a in zip(c.band, allocated, strict=True):
+            fee = PROPORTION[kind] * band.output_fee_ratio * band.fee_per_declaration
+            bands[(kind, band.band)] = {"previous_billable_count": a.previous_billable,
+                                        "previous_refundable_count": a.previous_refundable,
+                                        "billable_count": a.billable, "refundable_count": a.refundable,
+                                        "net_amount": (a.billable - a.refundable) * fee}  # fmt: skip
+    return bands, unallocated
+
+
+def statement_money(world: World, contracts: list[Contract], adjustments: list[Adjustment]) -> dict[str, Item]:
+    """statement id -> what statement_payment must say, and its band allocation under "bands"."""
+    found: dict[str, Item] = {}
+    for key, s in world.statements.items():
+        cohort, paid = int(s["cohort"]), bool(s["paid"])
+        payment_date = date.fromisoformat(s["payment_date"])
+        c = applying(contracts, cohort, payment_date)
+        if c is None:
+            found[key] = {"missing_reason": "missing_contract", "total_amount": None, "bands": {}}
+            continue
+        earlier = {k for k, o in world.statements.items()
+                   if int(o["cohort"]) == cohort and date.fromisoformat(o["payment_date"]) < payment_date}  # fmt: skip
+        bands, unallocated = band_allocation(world, c, key, earlier)
+        output = sum((row["net_amount"] for row in bands.values()), Decimal(0))
+        banded = [d for d in world.declarations if c.type == "ecf" or ROLE.get(d["course_identifier"]) == "ect"]
+        uplifts = sum(billable_on({key}, d) and uplifted(world, d, paid) for d in banded)
+        uplifts -= sum(refundable_on({key}, d) and bool(d["uplift_paid"]) for d in banded)
+        mentor = Decimal(0)
+        if c.type == "ittecf_ectp":
+            assert c.mentor_fee_per_declaration is not None
+            for d in world.declarations:
+                if ROLE.get(d["course_identifier"]) == "mentor" and d["declaration_type"] in FLAT_RATE:
+                    units = billable_on({key}, d) - refundable_on({key}, d)
+                    mentor += units * FLAT_RATE[d["declaration_type"]] * c.mentor_fee_per_declaration
+        adjusted = sum((a.amount for a in adjustments if a.statement_id == key), Decimal(0))
+        uplift = uplifts * c.uplift_fee_per_declaration
+        subtotal = output + mentor + uplift + monthly_service_fee(c) + adjusted
+        vat = (subtotal * c.vat_rate).quantize(PLACES, ROUND_HALF_UP)  # the views keep 12 decimal places
+        found[key] = {"missing_reason": None, "output_amount": output, "mentor_output_amount": mentor,
+                      "uplift_amount": uplift, "service_fee_amount": monthly_service_fee(c),
+                      "adjustments_amount": adjusted, "subtotal_amount": subtotal,
+                      "vat_amount": vat, "total_amount": subtotal + vat,
+                      "count_unallocated": unallocated, "is_forecast": not paid, "bands": bands}  # fmt: skip
+    return found

@@ -125,7 +125,9 @@ def warehouse_with(path: Path, sources: int) -> None:
     with Warehouse(path) as warehouse:
         warehouse.con.execute("DELETE FROM sync_state")
         for n in range(sources):
-            warehouse.con.execute("INSERT INTO sync_state VALUES (?, 'statements', NULL, NULL, now())", [f"s{n}"])
+            warehouse.con.execute(
+                "INSERT INTO sync_state (source, stream, updated_at) VALUES (?, 'statements', now())", [f"s{n}"]
+            )
 
 
 def count_in_another_process(path: Path) -> int:

@@ -52,7 +52,9 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 def expected_statements(world: World) -> dict[str, dict[str, object]]:
-    rows = finance_truth.statement_reconciliation(world)
+    observer = finance_truth.Observer()
+    observer.observe(world.truth)  # one sync: what the warehouse's history saw
+    rows = finance_truth.statement_reconciliation(world, observer)
     return {k: r for k, r in rows.items() if r["count_declarations"] or r["count_clawbacks"]}
 
 
@@ -78,8 +80,8 @@ def test_reconcile_json_for_one_statement(synced: Synced, capsys: pytest.Capture
     report = json.loads(out)
     (row,) = report["statements"]
     assert row["statement_id"] == busiest
-    assert {k: row[k] for k in ("count_declarations", "count_paid", "net_payable_count")} == {
-        k: statements[busiest][k] for k in ("count_declarations", "count_paid", "net_payable_count")
+    assert {k: row[k] for k in ("count_declarations", "count_paid", "net_count")} == {
+        k: statements[busiest][k] for k in ("count_declarations", "count_paid", "net_count")
     }
     on_it = {d["id"] for d in synced.world.declarations if busiest in (d["statement_id"], d["clawback_statement_id"])}
     expected = Counter(c for key, c in finance_truth.anomalies(synced.world) if key in on_it)
@@ -132,7 +134,15 @@ def test_the_checked_in_data_dictionary_is_current(capsys: pytest.CaptureFixture
     assert code == 0
     assert out == dictionary.fresh_markdown()
     assert DOCS.read_text() == out, "regenerate it: syncer dictionary > docs/data-dictionary.md"
-    for view in ("declarations_current", "statement_reconciliation", "clawback_ledger", "declaration_anomalies"):
+    for view in (
+        "declarations_current",
+        "statement_reconciliation",
+        "clawback_ledger",
+        "declaration_anomalies",
+        "statement_payment",
+        "statement_band_allocation",
+        "next_statement_forecast",
+    ):
         assert f"### {view}" in out
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from syncer import views
+from syncer import contracts, views
 from syncer.config import Settings
 from syncer.store import Warehouse
 from syncer.sync import run_sync
@@ -68,10 +68,32 @@ def synced(scenario_settings: Settings, sandbox: SandboxProcess, observer: Obser
     return truth
 
 
+# bands small enough for the sandbox's few declarations to fill every band, overflow the last and be drained
+# from the top by clawbacks; a computed service fee with a set-up fee, a stated one, flat-rate mentors
+def small_contract(cohort: int) -> str:
+    kind = "ittecf_ectp" if cohort >= 2025 else "ecf"
+    lines = [
+        f'[[contract]]\nsource = "lp"\ncohort = {cohort}\ntype = "{kind}"\nrecruitment_target = 7',
+        f"uplift_fee_per_declaration = {100 if cohort <= 2024 else 0}\nvat_rate = 0.2",
+    ]
+    lines.append("setup_fee = 333.33" if cohort % 2 else "monthly_service_fee = 1234.56")
+    if kind == "ittecf_ectp":
+        lines.append("mentor_fee_per_declaration = 777.77")
+    for name, capacity, fee in (("A", 2, "1000.10"), ("B", 2, "900.20"), ("C", 1, "800.30")):
+        lines.append(f'[[contract.band]]\nband = "{name}"\ncapacity = {capacity}\nfee_per_declaration = {fee}\n'
+                     "output_fee_ratio = 0.6\nservice_fee_ratio = 0.4")  # fmt: skip
+    return "\n".join(lines)
+
+
+CONTRACTS = "\n".join(small_contract(cohort) for cohort in (2021, 2022, 2023, 2024, 2025))  # 2026: none
+
+
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     with SandboxProcess(seed=19, participants=40) as sandbox:
-        settings = settings_for(sandbox, tmp_path_factory.mktemp("views") / "w.duckdb")
+        folder = tmp_path_factory.mktemp("views")
+        (folder / "contracts.toml").write_text(CONTRACTS)
+        settings = settings_for(sandbox, folder / "w.duckdb", contracts=folder / "contracts.toml")
         observer = Observer()
         activity: Counter[str] = Counter()
         truth = synced(settings, sandbox, observer)
@@ -105,12 +127,17 @@ def test_declarations_current_equals_truth(scenario: Scenario) -> None:
 
 
 def test_statement_reconciliation_equals_truth(scenario: Scenario) -> None:
-    expected = finance_truth.statement_reconciliation(scenario.world)
+    expected = finance_truth.statement_reconciliation(scenario.world, scenario.observer)
     found = finance_found.statement_reconciliation(scenario.path)
     assert found.keys() == expected.keys()
     assert finance_found.as_expected(found, expected) == expected
     assert sum(r["count_clawbacks"] for r in found.values()) > 0
-    assert any(r["net_payable_count"] != r["count_payable_or_paid"] for r in found.values())
+    # voided declarations count where they were, though the API hides their statement_id
+    assert sum(r["count_voided"] for r in found.values()) > 0
+    # a clawback leaves the declaration billable on the statement that paid it
+    assert any(r["count_awaiting_clawback"] + r["count_clawed_back"] > 0 for r in found.values())
+    assert all(r["billable_count"] >= r["count_paid"] + r["count_awaiting_clawback"] + r["count_clawed_back"]
+               for r in found.values())  # fmt: skip
 
 
 def test_clawback_ledger_equals_truth(scenario: Scenario) -> None:
@@ -299,3 +326,27 @@ def test_no_view_reads_the_wall_clock() -> None:
     assert files and {name: found for name, found in readers.items() if found} == {}
     assert WALL_CLOCK.search("WHERE deadline_date >= current_date") and WALL_CLOCK.search("age(now ())")
     assert not WALL_CLOCK.search(PROSE.sub("", "SELECT 'owned today' AS now_owned -- as of now()"))
+
+
+def test_statement_payment_equals_dfes_calculator_on_the_truth(scenario: Scenario) -> None:
+    """Every statement's pounds and band allocation, as the calculator written out in tests/finance_truth.py
+    computes them from /sandbox/truth, after eight weeks of ticks and a full sync after each."""
+    terms = contracts.load(scenario.settings.finance.contracts or Path(), {"lp"})
+    expected = finance_truth.statement_money(scenario.world, list(terms.contracts), list(terms.adjustments))
+    payments = {r["statement_id"]: r for r in rows(scenario.path, "SELECT * FROM statement_payment")}
+    assert payments.keys() == expected.keys()
+    for key, want in expected.items():
+        assert {k: payments[key][k] for k in want if k != "bands"} == {k: v for k, v in want.items() if k != "bands"}
+    allocation = rows(scenario.path, "SELECT * FROM statement_band_allocation")
+    found = {(r["statement_id"], r["declaration_type"], r["band"]): r for r in allocation}
+    wanted = {(key, kind, band): row for key, want in expected.items() for (kind, band), row in want["bands"].items()}
+    assert found.keys() == wanted.keys()
+    for place, row in wanted.items():
+        assert {k: found[place][k] for k in row} == row, place
+    # the weeks exercised what banding is about
+    assert {r["band"] for r in allocation if r["billable_count"] or r["previous_billable_count"]} == {"A", "B", "C"}
+    assert any(r["count_unallocated"] for r in payments.values()), "some statement overflows the last band"
+    assert any(r["refundable_count"] and r["band"] == "C" for r in allocation), "a clawback drains the top band"
+    assert {r["contract_type"] for r in payments.values()} == {"ecf", "ittecf_ectp", None}  # flat rate: test_money
+    assert any(r["uplift_amount"] and r["is_forecast"] for r in payments.values() if r["uplift_amount"])
+    assert {r["missing_reason"] for r in payments.values()} == {None, "missing_contract"}  # 2026 has none

@@ -67,7 +67,7 @@ def test_declarations_current_equals_truth(scenario: Scenario) -> None:
 
 
 def test_statement_reconciliation_equals_truth(scenario: Scenario) -> None:
-    expected = finance_truth.statement_reconciliation(scenario.world)
+    expected = finance_truth.statement_reconciliation(scenario.world, scenario.observer)
     found = finance_found.statement_reconciliation(scenario.path)
     assert found.keys() == expected.keys()
     assert finance_found.as_expected(found, expected) == expected

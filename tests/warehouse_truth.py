@@ -15,12 +15,20 @@ from tests.sandbox_process import SandboxProcess
 SOURCE = "lp"
 
 
-def settings_for(sandbox: SandboxProcess, path: Path, write_batch_mb: float | None = None, **source: Any) -> Settings:
-    """Settings for one source reading `sandbox` as its first lead provider, writing the warehouse `path`."""
+def settings_for(
+    sandbox: SandboxProcess,
+    path: Path,
+    write_batch_mb: float | None = None,
+    contracts: Path | None = None,
+    **source: Any,
+) -> Settings:
+    """Settings for one source reading `sandbox` as its first lead provider, writing the warehouse `path`
+    (and pricing its statements from the `contracts` file)."""
     batch = {} if write_batch_mb is None else {"write_batch_mb": write_batch_mb}
     return load_settings(
         warehouse={"path": str(path), **batch},
         sources=[{"name": SOURCE, "base_url": f"{sandbox.url}/api/v3", "token": sandbox.token, **source}],
+        finance={"contracts": contracts},
     )
 
 

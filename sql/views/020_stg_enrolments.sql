@@ -66,6 +66,8 @@ decoded AS (
         coalesce(ts.training_status, e.training_status) AS training_status,
         coalesce(ps.participant_status, e.participant_status) AS participant_status,
         e.eligible_for_funding,
+        e.pupil_premium_uplift,
+        e.sparsity_uplift,
         coalesce(w.withdrawal_reason, e.withdrawal_reason) AS withdrawal_reason,
         e.withdrawal_date,
         coalesce(d.deferral_reason, e.deferral_reason) AS deferral_reason,
@@ -117,6 +119,8 @@ COMMENT ON COLUMN stg_enrolments.schedule_identifier IS 'One of the 12 schedules
 COMMENT ON COLUMN stg_enrolments.training_status IS 'active, deferred or withdrawn (the newer of withdrawal and deferral wins); an unknown value as sent.';
 COMMENT ON COLUMN stg_enrolments.participant_status IS 'joining, active, leaving or left, from the school''s dates (computed by the API from today''s date, without an updated_at bump).';
 COMMENT ON COLUMN stg_enrolments.eligible_for_funding IS 'Whether DfE has confirmed the participant as eligible for funding (null: not known yet).';
+COMMENT ON COLUMN stg_enrolments.pupil_premium_uplift IS 'Whether the school attracts the pupil premium uplift in the enrolment''s cohort (false where the cohort pays no uplifts).';
+COMMENT ON COLUMN stg_enrolments.sparsity_uplift IS 'Whether the school attracts the sparsity uplift in the enrolment''s cohort (false where the cohort pays no uplifts).';
 COMMENT ON COLUMN stg_enrolments.withdrawal_reason IS 'Why the participant withdrew (hyphenated, as the API sends it); null if not withdrawn.';
 COMMENT ON COLUMN stg_enrolments.withdrawal_date IS 'When the participant withdrew (UTC); null if not withdrawn.';
 COMMENT ON COLUMN stg_enrolments.deferral_reason IS 'Why the participant deferred (hyphenated); null if not deferred.';

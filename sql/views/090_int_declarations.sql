@@ -145,6 +145,7 @@ joined AS (
         e.training_status,
         e.participant_status,
         e.eligible_for_funding,
+        coalesce(e.pupil_premium_uplift OR e.sparsity_uplift, false) AS enrolment_has_uplift,
         e.withdrawal_reason,
         e.withdrawal_date,
         e.deferral_reason,
@@ -288,6 +289,7 @@ COMMENT ON COLUMN int_declarations.schedule_identifier IS 'The enrolment''s sche
 COMMENT ON COLUMN int_declarations.training_status IS 'The enrolment''s training status: active, deferred or withdrawn.';
 COMMENT ON COLUMN int_declarations.participant_status IS 'The enrolment''s participant status: joining, active, leaving or left.';
 COMMENT ON COLUMN int_declarations.eligible_for_funding IS 'Whether the participant is confirmed eligible for funding.';
+COMMENT ON COLUMN int_declarations.enrolment_has_uplift IS 'The enrolment''s school attracts a pupil premium or sparsity uplift (what forecasts the uplift of a started ECT declaration on a statement not yet paid).';
 COMMENT ON COLUMN int_declarations.withdrawal_reason IS 'The enrolment''s withdrawal reason, if withdrawn.';
 COMMENT ON COLUMN int_declarations.withdrawal_date IS 'When the participant withdrew (UTC), if withdrawn.';
 COMMENT ON COLUMN int_declarations.deferral_reason IS 'The enrolment''s deferral reason, if deferred.';

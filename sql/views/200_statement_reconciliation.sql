@@ -1,9 +1,12 @@
 -- statement_reconciliation: what will (or did) each statement pay, what is clawed back on it, and how does
 -- that split by state, milestone and ECT/mentor? One row per output statement in the provider's scope.
--- Declarations count on the statement that pays them (statement_id); clawbacks count on the statement they
--- are deducted from (clawback_statement_id). net_payable_count = paid or payable on it minus
--- awaiting-clawback or clawed-back on it (api-facts §4.1: authorising payment pays the payable declarations
--- and settles the clawbacks on the statement).
+-- The counts DfE pays on are those of its payment calculator (statement_declaration_counts): billable on the
+-- statement that pays a declaration (statement_id; eligible, payable, paid, awaiting-clawback, clawed-back),
+-- refundable on the statement it is clawed back on (clawback_statement_id; awaiting-clawback, clawed-back),
+-- net = billable - refundable. A paid declaration clawed back later stays billable where it was paid, so an
+-- old statement's count never shrinks and a sum over statements takes each clawback off once. The by-state
+-- counts are of the declarations whose statement_id is the statement; voided ones, whose statement the API
+-- hides, count where declaration_state_history last saw them.
 -- materialized: table
 WITH statements AS (
     SELECT * FROM statements WHERE removed_at IS NULL
@@ -22,7 +25,6 @@ on_statement AS (
         count(*) FILTER (WHERE state = 'eligible') AS count_eligible,
         count(*) FILTER (WHERE state = 'payable') AS count_payable,
         count(*) FILTER (WHERE state = 'paid') AS count_paid,
-        count(*) FILTER (WHERE state = 'voided') AS count_voided,
         count(*) FILTER (WHERE state = 'ineligible') AS count_ineligible,
         count(*) FILTER (WHERE state = 'awaiting-clawback') AS count_awaiting_clawback,
         count(*) FILTER (WHERE state = 'clawed-back') AS count_clawed_back,
@@ -39,12 +41,7 @@ on_statement AS (
         count(*) FILTER (WHERE milestone_order IS NULL) AS count_unknown_type,
         count(*) FILTER (WHERE participant_type = 'ect') AS count_ect,
         count(*) FILTER (WHERE participant_type = 'mentor') AS count_mentor,
-        count(*) FILTER (WHERE uplift_paid) AS count_uplift_paid,
-        count(*) FILTER (WHERE state IN ('eligible', 'payable', 'paid')) AS count_due_or_paid,
-        count(*) FILTER (WHERE state IN ('payable', 'paid')) AS count_payable_or_paid,
-        count(*) FILTER (WHERE state IN ('payable', 'paid') AND participant_type = 'ect') AS count_payable_or_paid_ect,
-        count(*) FILTER (WHERE state IN ('payable', 'paid') AND participant_type = 'mentor')
-            AS count_payable_or_paid_mentor
+        count(*) FILTER (WHERE uplift_paid) AS count_uplift_paid
     FROM declarations
     WHERE statement_id IS NOT NULL
     GROUP BY source, statement_id
@@ -57,7 +54,6 @@ clawbacks AS (
         count(*) AS count_clawbacks,
         count(*) FILTER (WHERE state = 'awaiting-clawback') AS count_clawbacks_awaiting,
         count(*) FILTER (WHERE state = 'clawed-back') AS count_clawbacks_clawed_back,
-        count(*) FILTER (WHERE state IN ('awaiting-clawback', 'clawed-back')) AS count_clawbacks_owed_or_settled,
         count(*) FILTER (WHERE state IN ('awaiting-clawback', 'clawed-back') AND participant_type = 'ect')
             AS count_clawbacks_ect,
         count(*) FILTER (WHERE state IN ('awaiting-clawback', 'clawed-back') AND participant_type = 'mentor')
@@ -65,6 +61,21 @@ clawbacks AS (
     FROM declarations
     WHERE clawback_statement_id IS NOT NULL
     GROUP BY source, clawback_statement_id
+),
+
+calculator AS (
+    SELECT
+        source,
+        statement_id,
+        CAST(sum(billable_count) AS BIGINT) AS billable_count,
+        CAST(sum(billable_count) FILTER (WHERE participant_type = 'ect') AS BIGINT) AS billable_count_ect,
+        CAST(sum(billable_count) FILTER (WHERE participant_type = 'mentor') AS BIGINT) AS billable_count_mentor,
+        CAST(sum(refundable_count) AS BIGINT) AS refundable_count,
+        CAST(sum(refundable_count) FILTER (WHERE participant_type = 'ect') AS BIGINT) AS refundable_count_ect,
+        CAST(sum(refundable_count) FILTER (WHERE participant_type = 'mentor') AS BIGINT) AS refundable_count_mentor,
+        CAST(sum(voided_count) AS BIGINT) AS count_voided
+    FROM statement_declaration_counts
+    GROUP BY source, statement_id
 ),
 
 final AS (
@@ -82,7 +93,7 @@ final AS (
         coalesce(o.count_eligible, 0) AS count_eligible,
         coalesce(o.count_payable, 0) AS count_payable,
         coalesce(o.count_paid, 0) AS count_paid,
-        coalesce(o.count_voided, 0) AS count_voided,
+        coalesce(k.count_voided, 0) AS count_voided,
         coalesce(o.count_ineligible, 0) AS count_ineligible,
         coalesce(o.count_awaiting_clawback, 0) AS count_awaiting_clawback,
         coalesce(o.count_clawed_back, 0) AS count_clawed_back,
@@ -105,20 +116,24 @@ final AS (
         coalesce(c.count_clawbacks_clawed_back, 0) AS count_clawbacks_clawed_back,
         coalesce(c.count_clawbacks_ect, 0) AS count_clawbacks_ect,
         coalesce(c.count_clawbacks_mentor, 0) AS count_clawbacks_mentor,
-        coalesce(o.count_payable_or_paid, 0) AS count_payable_or_paid,
-        coalesce(o.count_payable_or_paid, 0) - coalesce(c.count_clawbacks_owed_or_settled, 0) AS net_payable_count,
-        coalesce(o.count_payable_or_paid_ect, 0) - coalesce(c.count_clawbacks_ect, 0) AS net_payable_count_ect,
-        coalesce(o.count_payable_or_paid_mentor, 0) - coalesce(c.count_clawbacks_mentor, 0)
-            AS net_payable_count_mentor,
-        coalesce(o.count_due_or_paid, 0) - coalesce(c.count_clawbacks_owed_or_settled, 0) AS net_forecast_count
+        coalesce(k.billable_count, 0) AS billable_count,
+        coalesce(k.billable_count_ect, 0) AS billable_count_ect,
+        coalesce(k.billable_count_mentor, 0) AS billable_count_mentor,
+        coalesce(k.refundable_count, 0) AS refundable_count,
+        coalesce(k.refundable_count_ect, 0) AS refundable_count_ect,
+        coalesce(k.refundable_count_mentor, 0) AS refundable_count_mentor,
+        coalesce(k.billable_count, 0) - coalesce(k.refundable_count, 0) AS net_count,
+        coalesce(k.billable_count_ect, 0) - coalesce(k.refundable_count_ect, 0) AS net_count_ect,
+        coalesce(k.billable_count_mentor, 0) - coalesce(k.refundable_count_mentor, 0) AS net_count_mentor
     FROM statements AS s
     LEFT JOIN on_statement AS o ON o.source = s.source AND o.statement_id = s.id
     LEFT JOIN clawbacks AS c ON c.source = s.source AND c.statement_id = s.id
+    LEFT JOIN calculator AS k ON k.source = s.source AND k.statement_id = s.id
 )
 
 SELECT * FROM final;
 
-COMMENT ON VIEW statement_reconciliation IS 'One row per output statement: cohort, month, year, deadline, payment date, whether paid; counts of the declarations on it (statement_id) per state and per declaration type, split ECT/mentor; the clawbacks landing on it (clawback_statement_id); and the net payable count (paid or payable on it minus awaiting-clawback or clawed-back on it).';
+COMMENT ON VIEW statement_reconciliation IS 'One row per output statement: cohort, month, year, deadline, payment date, whether paid; counts of the declarations on it (statement_id) per state and per declaration type, split ECT/mentor; the clawbacks landing on it (clawback_statement_id); and DfE''s billable, refundable and net counts (a paid declaration clawed back later stays billable on the statement that paid it). The money is in statement_payment.';
 COMMENT ON COLUMN statement_reconciliation.source IS 'The configured source (one lead provider''s API token) the row came from.';
 COMMENT ON COLUMN statement_reconciliation.statement_id IS 'The output statement''s id.';
 COMMENT ON COLUMN statement_reconciliation.cohort IS 'The statement''s cohort (funding contract year).';
@@ -132,7 +147,7 @@ COMMENT ON COLUMN statement_reconciliation.count_submitted IS 'Declarations on t
 COMMENT ON COLUMN statement_reconciliation.count_eligible IS 'Declarations on this statement (statement_id) now in state eligible.';
 COMMENT ON COLUMN statement_reconciliation.count_payable IS 'Declarations on this statement (statement_id) now in state payable.';
 COMMENT ON COLUMN statement_reconciliation.count_paid IS 'Declarations on this statement (statement_id) now in state paid.';
-COMMENT ON COLUMN statement_reconciliation.count_voided IS 'Declarations on this statement (statement_id) now in state voided.';
+COMMENT ON COLUMN statement_reconciliation.count_voided IS 'Voided declarations that were on this statement: the API hides statement_id once voided, so each counts on the statement declaration_state_history last saw it on.';
 COMMENT ON COLUMN statement_reconciliation.count_ineligible IS 'Declarations on this statement (statement_id) now in state ineligible.';
 COMMENT ON COLUMN statement_reconciliation.count_awaiting_clawback IS 'Declarations on this statement (statement_id) now in state awaiting-clawback.';
 COMMENT ON COLUMN statement_reconciliation.count_clawed_back IS 'Declarations on this statement (statement_id) now in state clawed-back.';
@@ -155,8 +170,12 @@ COMMENT ON COLUMN statement_reconciliation.count_clawbacks_awaiting IS 'Clawback
 COMMENT ON COLUMN statement_reconciliation.count_clawbacks_clawed_back IS 'Clawbacks landing on this statement already clawed-back.';
 COMMENT ON COLUMN statement_reconciliation.count_clawbacks_ect IS 'Clawbacks (awaiting or done) landing on this statement for ECTs.';
 COMMENT ON COLUMN statement_reconciliation.count_clawbacks_mentor IS 'Clawbacks (awaiting or done) landing on this statement for mentors.';
-COMMENT ON COLUMN statement_reconciliation.count_payable_or_paid IS 'Declarations on this statement that are payable or paid.';
-COMMENT ON COLUMN statement_reconciliation.net_payable_count IS 'Paid or payable on this statement minus awaiting-clawback or clawed-back landing on it: the number of milestones the statement pays for, net.';
-COMMENT ON COLUMN statement_reconciliation.net_payable_count_ect IS 'net_payable_count for ECTs (ecf-induction).';
-COMMENT ON COLUMN statement_reconciliation.net_payable_count_mentor IS 'net_payable_count for mentors (ecf-mentor).';
-COMMENT ON COLUMN statement_reconciliation.net_forecast_count IS 'Like net_payable_count but also counting eligible declarations, which become payable after the deadline: what an open statement is heading for.';
+COMMENT ON COLUMN statement_reconciliation.billable_count IS 'Declarations this statement pays (DfE''s billable): statement_id is it and the state is eligible, payable, paid, awaiting-clawback or clawed-back.';
+COMMENT ON COLUMN statement_reconciliation.billable_count_ect IS 'billable_count for ECTs (ecf-induction).';
+COMMENT ON COLUMN statement_reconciliation.billable_count_mentor IS 'billable_count for mentors (ecf-mentor).';
+COMMENT ON COLUMN statement_reconciliation.refundable_count IS 'Declarations clawed back on this statement (DfE''s refundable): clawback_statement_id is it and the state is awaiting-clawback or clawed-back.';
+COMMENT ON COLUMN statement_reconciliation.refundable_count_ect IS 'refundable_count for ECTs (ecf-induction).';
+COMMENT ON COLUMN statement_reconciliation.refundable_count_mentor IS 'refundable_count for mentors (ecf-mentor).';
+COMMENT ON COLUMN statement_reconciliation.net_count IS 'billable_count minus refundable_count: the milestones the statement pays for, net. Summed over statements, each clawback is taken off once.';
+COMMENT ON COLUMN statement_reconciliation.net_count_ect IS 'net_count for ECTs (ecf-induction).';
+COMMENT ON COLUMN statement_reconciliation.net_count_mentor IS 'net_count for mentors (ecf-mentor).';

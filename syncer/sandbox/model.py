@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 COHORTS = (2021, 2022, 2023, 2024, 2025, 2026)
 MENTOR_FUNDING_FROM = 2025  # mentors may only declare started and completed from this cohort on
+UPLIFT_COHORTS = (2021, 2022, 2023, 2024)  # contract periods with uplift fees (contract_period.uplift_fees_enabled)
 
 SCHEDULE_KINDS = ("standard", "extended", "reduced", "replacement")
 SCHEDULE_MONTHS = ("january", "april", "september")
@@ -244,3 +245,15 @@ class Transfer:
 
     def status(self, today: date) -> str:
         return "complete" if self.joining_date is not None and self.joining_date <= today else "incomplete"
+
+
+def carries_uplift(record: Declaration) -> bool:
+    """DfE flags a declaration with its school's uplifts when it is created: started, for an ECT, in a cohort
+    with uplift fees (declarations/create.rb#update_uplifts!; ECTs only, as the money issue rules)."""
+    period = record.training_period
+    return (
+        record.declaration_type == "started"
+        and period.participant_type == "ect"
+        and period.cohort in UPLIFT_COHORTS
+        and (period.sparsity_uplift or period.pupil_premium_uplift)
+    )

@@ -21,6 +21,7 @@ from syncer.sandbox.generate import (
 from syncer.sandbox.model import (
     COHORTS,
     DEFERRAL_REASONS,
+    UPLIFT_COHORTS,
     WITHDRAWAL_REASONS,
     Declaration,
     LeadProvider,
@@ -137,8 +138,9 @@ class Populator(Generator):
             finished_on=None,
             created_at=created,
             eligible_for_funding=eligible,
-            pupil_premium_uplift=rng.random() < 0.3,
-            sparsity_uplift=rng.random() < 0.1,
+            # the API shows a school's uplifts only in cohorts that pay them (api/teacher_serializer.rb)
+            pupil_premium_uplift=rng.random() < 0.3 and cohort in UPLIFT_COHORTS,
+            sparsity_uplift=rng.random() < 0.1 and cohort in UPLIFT_COHORTS,
             overall_induction_start_date=started_on if role == "ect" else None,
             induction_end_date=None,
             working_pattern=rng.choice(("full_time", "full_time", "part_time")) if role == "ect" else None,

@@ -18,6 +18,7 @@ from syncer.sandbox.model import (
     Teacher,
     TrainingPeriod,
     Transfer,
+    carries_uplift,
     month_name,
 )
 
@@ -107,7 +108,7 @@ def participant(world: World, teacher: Teacher, provider_id: str, native: bool =
 def declaration(world: World, record: Declaration, provider_id: str, native: bool = False) -> Item:
     period = record.training_period
     voided = record.payment_status == "voided" and record.clawback_status == "no_clawback"
-    paid_uplift = record.payment_status == "paid" and (period.sparsity_uplift or period.pupil_premium_uplift)
+    paid_uplift = record.payment_status == "paid" and carries_uplift(record)  # paid stays paid through a clawback
     declared: Any = record.declaration_date
     updated: Any = record.updated_at
     created: Any = record.created_at

@@ -1,0 +1,240 @@
+"""The contracts file (`[finance] contracts = "PATH"`): what a provider copies from its call-off contract and its
+DfE statements, so that the money views can compute each statement as DfE's payment calculator does.
+
+    [[contract]]                     # one source x cohort, from effective_from on
+    source = "ambition"
+    cohort = 2024
+    type = "ecf"                     # or "ittecf_ectp" (2025 on: ECTs banded, mentors at a flat rate)
+    ...
+    [[contract.band]]                # in allocation order: A, B, C, D...
+    band = "A"
+    capacity = 2000
+    ...
+    [[adjustment]]
+    source = "ambition"
+    statement_id = "..."
+    amount = -250.00
+
+Numbers are read as exact decimals (TOML floats never pass through binary floating point). `load` validates the
+whole file before anything is written, and an error names the entry and the key; `write` replaces the three
+tables in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import duckdb
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from syncer.config import Settings
+from syncer.errors import ConfigError
+
+
+def a_number(value: Any) -> Any:
+    """A TOML number only: "1250" (a string) or true is refused rather than read as one."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise ValueError(f"must be a number, not {type(value).__name__} {value!r}")
+    return Decimal(value)
+
+
+def a_whole_number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"must be a whole number, not {type(value).__name__} {value!r}")
+    return value
+
+
+Number = Annotated[Decimal, BeforeValidator(a_number)]
+Whole = Annotated[int, BeforeValidator(a_whole_number)]
+Ratio = Annotated[Decimal, BeforeValidator(a_number), Field(ge=0, le=1)]
+Money = Annotated[Decimal, BeforeValidator(a_number), Field(ge=0, max_digits=18, decimal_places=6)]
+
+
+class Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Band(Entry):
+    band: str = Field(min_length=1, max_length=8)
+    capacity: Whole = Field(ge=1)
+    fee_per_declaration: Money = Field(gt=0)
+    output_fee_ratio: Ratio
+    service_fee_ratio: Ratio
+
+    @model_validator(mode="after")
+    def ratios_make_one(self) -> Band:
+        # DfE's band term: output and service fee ratios split the fee between them
+        if self.output_fee_ratio + self.service_fee_ratio != 1:
+            raise ValueError(
+                f"output_fee_ratio + service_fee_ratio must be 1 "
+                f"(got {self.output_fee_ratio} + {self.service_fee_ratio})"
+            )
+        return self
+
+
+class Contract(Entry):
+    source: str = Field(min_length=1)
+    cohort: Whole = Field(ge=2020, le=2100)
+    effective_from: date | None = None
+    type: Literal["ecf", "ittecf_ectp"]
+    recruitment_target: Whole = Field(ge=0)
+    uplift_fee_per_declaration: Money = Decimal(0)
+    monthly_service_fee: Money | None = None
+    setup_fee: Money = Decimal(0)
+    mentor_fee_per_declaration: Money | None = None
+    vat_rate: Ratio
+    band: list[Band] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def mentors_priced_where_paid(self) -> Contract:
+        if self.type == "ittecf_ectp" and self.mentor_fee_per_declaration is None:
+            raise ValueError('a "ittecf_ectp" contract pays mentors a flat rate: give mentor_fee_per_declaration')
+        if self.type == "ecf" and self.mentor_fee_per_declaration is not None:
+            raise ValueError('an "ecf" contract bands mentors with ECTs: leave out mentor_fee_per_declaration')
+        names = [b.band for b in self.band]
+        if len(set(names)) != len(names):
+            raise ValueError(f"band names must be unique within a contract (got {', '.join(names)})")
+        return self
+
+
+class Adjustment(Entry):
+    source: str = Field(min_length=1)
+    statement_id: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    amount: Annotated[Decimal, BeforeValidator(a_number), Field(max_digits=18, decimal_places=6)]
+
+
+class ContractsFile(Entry):
+    contract: list[Contract] = Field(default_factory=list)
+    adjustment: list[Adjustment] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Contracts:
+    """A validated contracts file (or none: `Contracts.empty()`), ready to write."""
+
+    contracts: tuple[Contract, ...]
+    adjustments: tuple[Adjustment, ...]
+    digest: str
+    path: Path | None
+
+    @classmethod
+    def empty(cls) -> Contracts:
+        return cls((), (), hashlib.sha256(b"").hexdigest(), None)
+
+
+def location(loc: tuple[int | str, ...], parsed: dict[str, Any]) -> str:
+    """('contract', 1, 'band', 0, 'capacity') -> 'contract[2] (source "a", cohort 2024) band[1] (A): capacity'."""
+    parts: list[str] = []
+    node: Any = parsed
+    keys = list(loc)
+    while keys:
+        key = keys.pop(0)
+        if isinstance(key, int) and parts:
+            parts[-1] += f"[{key + 1}]"
+            node = node[key] if isinstance(node, list) and key < len(node) else None
+            if isinstance(node, dict):
+                if "source" in node and "cohort" in node:
+                    parts[-1] += f" (source {node['source']!r}, cohort {node['cohort']})"
+                elif "band" in node and isinstance(node["band"], str):
+                    parts[-1] += f" (band {node['band']!r})"
+                elif "statement_id" in node:
+                    parts[-1] += f" (statement {node['statement_id']!r})"
+            continue
+        if not keys or not isinstance(keys[0], int):
+            parts.append(f"key {key}" if parts else str(key))
+        else:
+            parts.append(str(key))
+        node = node.get(key) if isinstance(node, dict) else None
+    return " ".join(parts)
+
+
+def describe(error: ValidationError, parsed: dict[str, Any]) -> str:
+    messages = []
+    for item in error.errors():
+        where = location(tuple(item["loc"]), parsed) or "(top level)"
+        message = item["msg"].removeprefix("Value error, ")
+        messages.append(f"{where}: {message}")
+    return "; ".join(messages)
+
+
+def load(path: Path, sources: set[str]) -> Contracts:
+    """Reads and validates the whole file; ConfigError names the entry and the key of the first problems."""
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"contracts file {path}: cannot read it: {exc}") from exc
+    try:
+        parsed = tomllib.loads(text.decode("utf-8"), parse_float=Decimal)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"contracts file {path}: not valid TOML: {exc}") from exc
+    try:
+        validated = ContractsFile.model_validate(parsed)
+    except ValidationError as exc:
+        raise ConfigError(f"contracts file {path}: {describe(exc, parsed)}") from exc
+    problems = []
+    seen: dict[tuple[str, int, date | None], int] = {}
+    for number, contract in enumerate(validated.contract, 1):
+        if contract.source not in sources:
+            problems.append(f"contract[{number}] key source: {contract.source!r} is not a [[sources]] name")
+        key = (contract.source, contract.cohort, contract.effective_from)
+        if key in seen:
+            when = contract.effective_from or "(no effective_from)"
+            problems.append(
+                f"contract[{number}] (source {contract.source!r}, cohort {contract.cohort}) key effective_from: "
+                f"{when} is also the effective_from of contract[{seen[key]}]"
+            )
+        seen.setdefault(key, number)
+    for number, adjustment in enumerate(validated.adjustment, 1):
+        if adjustment.source not in sources:
+            problems.append(f"adjustment[{number}] key source: {adjustment.source!r} is not a [[sources]] name")
+    if problems:
+        raise ConfigError(f"contracts file {path}: {'; '.join(problems)}")
+    digest = hashlib.sha256(text).hexdigest()
+    return Contracts(tuple(validated.contract), tuple(validated.adjustment), digest, path)
+
+
+def loaded_digest(con: duckdb.DuckDBPyConnection) -> str | None:
+    row = con.execute("SELECT max(digest) FROM contract_file").fetchone()
+    return row[0] if row else None
+
+
+def write(con: duckdb.DuckDBPyConnection, contracts: Contracts) -> bool:
+    """Replaces contract_terms, contract_bands and statement_adjustments (in the caller's transaction) unless
+    they already hold this file; answers whether it wrote."""
+    if loaded_digest(con) == contracts.digest:
+        return False
+    for table in ("contract_terms", "contract_bands", "statement_adjustments", "contract_file"):
+        con.execute(f"DELETE FROM {table}")
+    terms, bands = [], []
+    for number, c in enumerate(contracts.contracts, 1):
+        terms.append((c.source, c.cohort, c.effective_from, c.type, c.recruitment_target,
+                      c.uplift_fee_per_declaration, c.monthly_service_fee, c.setup_fee,
+                      c.mentor_fee_per_declaration, c.vat_rate, number))  # fmt: skip
+        bands += [(c.source, c.cohort, c.effective_from, b.band, order, b.capacity, b.fee_per_declaration,
+                   b.output_fee_ratio, b.service_fee_ratio) for order, b in enumerate(c.band, 1)]  # fmt: skip
+    adjustments = [
+        (a.source, a.statement_id, a.description, a.amount, n) for n, a in enumerate(contracts.adjustments, 1)
+    ]
+    if terms:
+        con.executemany("INSERT INTO contract_terms VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", terms)
+        con.executemany("INSERT INTO contract_bands VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", bands)
+    if adjustments:
+        con.executemany("INSERT INTO statement_adjustments VALUES (?, ?, ?, ?, ?)", adjustments)
+    path = str(contracts.path) if contracts.path else None
+    con.execute("INSERT INTO contract_file VALUES (?, ?, now())", [contracts.digest, path])
+    return True
+
+
+def for_settings(settings: Settings) -> Contracts:
+    """The configured contracts file, validated against the configured sources (none configured: empty)."""
+    path = settings.finance.contracts
+    if path is None:
+        return Contracts.empty()
+    return load(path, {source.name for source in settings.sources})

@@ -1,0 +1,117 @@
+"""The money end to end: `syncer sync` (a real subprocess, over loopback) loads the contracts file named in the
+config, then `syncer statement`, `syncer reconcile` and `syncer export` show the pounds."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.sandbox_process import SandboxProcess
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Synced:
+    config: Path
+    path: Path
+
+
+def syncer(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "syncer", *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synced]:
+    with SandboxProcess(seed=7, participants=60) as sandbox:
+        folder = tmp_path_factory.mktemp("statement")
+        (folder / "terms").mkdir()
+        (folder / "terms" / "contracts.toml").write_text((ROOT / "contracts.example.toml").read_text())
+        config = folder / "config.toml"
+        config.write_text(
+            f'[warehouse]\npath = "{folder / "w.duckdb"}"\n[finance]\ncontracts = "terms/contracts.toml"\n'
+            f'[[sources]]\nname = "ambition"\nbase_url = "{sandbox.url}/api/v3"\ntoken = "{sandbox.token}"\n'
+        )
+        done = syncer("sync", "--config", str(config))
+        assert done.returncode == 0, done.stderr
+        sandbox.tick(20)
+        done = syncer("sync", "--config", str(config))
+        assert done.returncode == 0, done.stderr
+        yield Synced(config, folder / "w.duckdb")
+
+
+def one(path: Path, sql: str) -> tuple[object, ...]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        row = con.execute(sql).fetchone()
+    assert row is not None
+    return tuple(row)
+
+
+def test_the_sync_loaded_the_contracts_and_priced_the_statements(synced: Synced) -> None:
+    assert one(synced.path, "SELECT count(*) FROM contract_terms") == (6,)
+    priced, missing = one(synced.path, "SELECT count(total_amount), count(missing_reason) FROM statement_payment")
+    assert isinstance(priced, int) and priced > 0 and missing == 0
+
+
+def test_statement_next_prints_the_statement_page(synced: Synced) -> None:
+    done = syncer("statement", "--next", "--config", str(synced.config))
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    for label in ("Output payments (banded)", "Uplift fees", "Service fee", "Clawbacks", "Additional adjustments",
+                  "Subtotal", "VAT", "Total"):  # fmt: skip
+        assert label in out, label
+    statement_id, cohort = one(
+        synced.path, "SELECT statement_id, cohort FROM next_statement_forecast ORDER BY days_to_cut_off, cohort LIMIT 1"
+    )
+    total = one(synced.path, f"SELECT total_amount FROM statement_payment WHERE statement_id = '{statement_id}'")[0]
+    assert isinstance(total, Decimal)
+    assert f"Statement {statement_id}" in out and f"cohort {cohort}" in out
+    assert f"£{total.quantize(Decimal('0.01')):,}".replace("£", "") in out.splitlines()[-1]
+    assert "forecast" in out
+
+
+def test_statement_json_and_csv_carry_the_exact_amounts(synced: Synced) -> None:
+    (statement_id,) = one(
+        synced.path,
+        "SELECT statement_id FROM statement_payment WHERE paid AND output_amount > 0 "
+        "ORDER BY payment_date DESC LIMIT 1",
+    )
+    expected = one(
+        synced.path, f"SELECT total_amount, output_amount FROM statement_payment WHERE statement_id = '{statement_id}'"
+    )
+    done = syncer("statement", str(statement_id), "--config", str(synced.config), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    page = json.loads(done.stdout)
+    assert (Decimal(page["statement"]["total_amount"]), Decimal(page["statement"]["output_amount"])) == expected
+    assert sum(Decimal(b["net_amount"]) for b in page["bands"]) == expected[1]
+    done = syncer("statement", str(statement_id), "--config", str(synced.config), "--format", "csv")
+    lines = list(csv.DictReader(done.stdout.splitlines()))
+    assert {r["item"]: r["amount"] for r in lines if r["section"] == "total"}["total_amount"] == str(expected[0])
+
+
+def test_statement_errors_are_one_line(synced: Synced) -> None:
+    done = syncer("statement", "no-such-statement", "--config", str(synced.config))
+    assert (
+        done.returncode == 1 and done.stderr.strip() == "syncer: error: no statement no-such-statement in the warehouse"
+    )
+    done = syncer("statement", "--config", str(synced.config))
+    assert done.returncode == 2 and "statement_id" in done.stderr
+
+
+def test_reconcile_and_export_show_the_money(synced: Synced, tmp_path: Path) -> None:
+    done = syncer("reconcile", "--config", str(synced.config))
+    assert done.returncode == 0, done.stderr
+    assert "total_£" in done.stdout
+    done = syncer("export", "--config", str(synced.config), "--format", "csv", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    for view in ("statement_payment", "statement_band_allocation", "next_statement_forecast"):
+        assert (tmp_path / f"{view}.csv").is_file(), view
