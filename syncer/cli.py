@@ -48,10 +48,17 @@ def add_finance(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     which.add_argument("--next", action="store_true", help="the next open statement to close")
     statement.add_argument("--source", help="the source the statement belongs to")
     statement.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
-    export = commands.add_parser("export", help="write every view and table to Parquet or CSV files")
+    export = commands.add_parser(
+        "export", help="every view and table to Parquet or CSV files, or the finance views to one Excel workbook"
+    )
     export.add_argument("--config", type=Path, default=Path("config.toml"), help=config_help)
-    export.add_argument("--format", choices=("parquet", "csv"), required=True, help="file format")
-    export.add_argument("--out", type=Path, required=True, help="directory to write <name>.<format> files to")
+    export.add_argument("--format", choices=("parquet", "csv", "xlsx"), required=True, help="file format")
+    export.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="directory for <name>.<format> files (xlsx: finance.xlsx, or a .xlsx path)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,10 +11,12 @@ import duckdb
 
 from syncer import contracts as contract_file
 from syncer import statement as statement_page
+from syncer import workbook
 from syncer.config import load_settings
 from syncer.dictionary import fresh_markdown, markdown
 from syncer.export import export as export_all
 from syncer.reconcile import render, report
+from syncer.snapshot import publish
 from syncer.status import render_table, status_rows
 from syncer.store import Warehouse, connect
 from syncer.sync import StreamResult, run_sync
@@ -43,6 +45,9 @@ def sync(config: Path, streams: list[str] | None, full: bool) -> int:
         sys.stderr.write("\r\033[K")
     for stream in result.streams:
         print(summary_line(stream))
+    if result.ok and settings.warehouse.read_snapshot:
+        # as the daemon does after each successful run: BI tools read the snapshot, never the warehouse
+        print(f"read snapshot: {publish(settings.warehouse.path, settings.warehouse.snapshot_storage_version)}")
     return 0 if result.ok else 1
 
 
@@ -111,6 +116,13 @@ def statement(config: Path, statement_id: str | None, source: str | None, fmt: s
 
 
 def export(config: Path, fmt: str, out: Path) -> int:
+    if fmt == "xlsx":
+        with reading(config) as con:
+            path, sheets = workbook.write(con, out)
+        for sheet in sheets:
+            print(f"sheet {sheet.name:<16} {sheet.view:<28} {sheet.rows:>10} rows")
+        print(f"-> {path}")
+        return 0
     with reading(config) as con:
         written = export_all(con, out, fmt)
     for item in written:

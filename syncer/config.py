@@ -25,6 +25,9 @@ from syncer.errors import ConfigError
 DEFAULT_WAREHOUSE = "warehouse.duckdb"
 DEFAULT_PER_PAGE = 3000
 DEFAULT_WRITE_BATCH_MB = 8.0
+# the read snapshot's storage format: the oldest that holds everything the warehouse uses (zstd-compressed
+# columns need 1.2), so that DuckDB 1.2 and later open it (BI drivers' 1.4 LTS, the pip CLI's 1.5, 2.x)
+DEFAULT_SNAPSHOT_STORAGE_VERSION = "v1.2.0"
 DEFAULT_LOOKBACK = timedelta(hours=1)
 DEFAULT_FULL_REFRESH_EVERY = timedelta(days=7)
 DEFAULT_RATE_LIMIT = 1000
@@ -70,6 +73,8 @@ class Strict(BaseModel):
 class WarehouseConfig(Strict):
     path: Path = Path(DEFAULT_WAREHOUSE)
     read_snapshot: bool = True
+    # DuckDB storage format of the read snapshot, e.g. "v1.2.0" (DuckDB >= 1.2 reads it) or "v2.0.0" (2.x only)
+    snapshot_storage_version: str = Field(DEFAULT_SNAPSHOT_STORAGE_VERSION, pattern=r"^(v\d+\.\d+\.\d+|latest)$")
     # pages are written in batches of about this much JSON, one transaction each; 0: a transaction per page
     write_batch_mb: float = Field(DEFAULT_WRITE_BATCH_MB, ge=0, le=1024)
 

@@ -305,7 +305,7 @@ class Daemon:
             self.metrics.running.set(0)
         if outcome == "success" and self.settings.warehouse.read_snapshot:
             try:
-                publish(self.settings.warehouse.path)
+                publish(self.settings.warehouse.path, self.settings.warehouse.snapshot_storage_version)
                 self.metrics.snapshot.set(self.clock())
             except (SyncerError, OSError) as exc:
                 outcome, error = "failed", f"publishing the read snapshot failed: {type(exc).__name__}: {exc}"

@@ -17,6 +17,7 @@ from syncer.commands import summary_line
 from syncer.config import load_settings
 from syncer.sandbox.server import SandboxOptions, running
 from syncer.sandbox.world import World
+from syncer.snapshot import publish
 from syncer.status import render_table, status_rows
 from syncer.store import Warehouse, connect
 from syncer.streams import STREAMS
@@ -61,8 +62,11 @@ def run(participants: int = 300, seed: int = 1, weeks: int = 3, path: Path = Pat
     print("\nStatus:")
     with Warehouse(path) as warehouse:
         print(render_table(status_rows(warehouse)))
-    print(f"\nThe warehouse is {path.resolve()}. Open it with the DuckDB CLI (`duckdb {path}`) or Python:")
-    print(f"  python -c \"import duckdb; print(duckdb.connect('{path}').sql('SHOW TABLES'))\"")
+    snapshot = publish(path, settings.warehouse.snapshot_storage_version)
+    print(f"\nThe warehouse is {path.resolve()}; BI tools read its snapshot {snapshot.name}, which DuckDB 1.2 and")
+    print("later open (the CLI of `pip install duckdb-cli`, DBeaver, Metabase's driver), read-only:")
+    print(f"  duckdb -readonly {snapshot} -c 'FROM statement_payment LIMIT 5'")
+    print(f"  python -c \"import duckdb; print(duckdb.connect('{snapshot}', read_only=True).sql('SHOW TABLES'))\"")
     print("\nReconciliation (`syncer reconcile`):")
     with connect(path, read_only=True) as con:
         print(reconcile.render(reconcile.report(con)))

@@ -1,11 +1,15 @@
 """The read snapshot: a whole copy of the warehouse that BI tools open read-only while the daemon writes.
 
 DuckDB lets one process write a file, and a reader that opens it while the writer holds it fails. So after
-each successful run, once the run has closed the warehouse, the daemon copies it to a temporary file in the
-same directory and renames that over `<stem>.read.duckdb`. The rename is atomic: a reader opening the path
-gets either the previous snapshot or the new one, whole, and a reader that already has the old file open
-keeps reading it (the old inode lives until its last reader closes it). Nothing ever writes to the snapshot
-in place, so it never has a lock or a WAL for a reader to trip over.
+each successful run, once the run has closed the warehouse, the daemon (and `syncer sync`) copies it to a
+temporary file in the same directory and renames that over `<stem>.read.duckdb`. The rename is atomic: a
+reader opening the path gets either the previous snapshot or the new one, whole, and a reader that already
+has the old file open keeps reading it (the old inode lives until its last reader closes it). Nothing ever
+writes to the snapshot in place, so it never has a lock or a WAL for a reader to trip over.
+
+The copy is written by DuckDB (ATTACH ... (STORAGE_VERSION ...), COPY FROM DATABASE) in the storage format of
+`[warehouse] snapshot_storage_version`, so that readers with an older DuckDB than ours open it: BI drivers
+embed DuckDB 1.x, and a 1.x reader refuses a file in 2.0's format.
 """
 
 from __future__ import annotations
@@ -18,10 +22,9 @@ from pathlib import Path
 
 import duckdb
 
+from syncer.config import DEFAULT_SNAPSHOT_STORAGE_VERSION
 from syncer.errors import StoreError
-from syncer.store import connect
-
-COPY_CHUNK = 8 * 1024 * 1024
+from syncer.store import SETTINGS, connect
 
 
 def snapshot_path(warehouse: Path) -> Path:
@@ -58,7 +61,27 @@ def verify(path: Path) -> None:
         raise StoreError(f"the snapshot copy {path} does not open: {exc}") from exc
 
 
-def publish(warehouse: Path) -> Path:
+def quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def write_copy(warehouse: Path, copy: Path, storage_version: str) -> None:
+    """Every table, view and comment of the warehouse into a new file in `storage_version`'s format."""
+    con = duckdb.connect(config={"memory_limit": SETTINGS["memory_limit"], "enable_progress_bar": False})
+    try:
+        con.execute(f"ATTACH {quoted(warehouse)} AS warehouse (READ_ONLY)")
+        con.execute(f"ATTACH {quoted(copy)} AS snapshot (STORAGE_VERSION '{storage_version}')")
+        con.execute("COPY FROM DATABASE warehouse TO snapshot")
+        con.execute("DETACH snapshot")
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot write the read snapshot (storage version {storage_version}): {exc}") from exc
+    finally:
+        con.close()
+    with copy.open("rb+") as written:
+        os.fsync(written.fileno())  # the data is on disk before the name points at it
+
+
+def publish(warehouse: Path, storage_version: str = DEFAULT_SNAPSHOT_STORAGE_VERSION) -> Path:
     """Atomically replaces the warehouse's read snapshot with a copy of it; answers the snapshot's path.
 
     Call it only while no connection to the warehouse is open (the daemon does, between runs)."""
@@ -67,22 +90,18 @@ def publish(warehouse: Path) -> Path:
         raise StoreError(f"cannot publish a snapshot: no warehouse at {warehouse}")
     settle(warehouse)
     target = snapshot_path(warehouse)
-    # same directory, so the rename stays on one filesystem and is atomic
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    temporary = Path(name)
+    # a folder of our own beside the target: the rename stays on one filesystem and is atomic, and DuckDB
+    # creates the copy's file itself (it refuses an empty one)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    temporary = staging / target.name
     try:
-        with os.fdopen(fd, "wb") as out, warehouse.open("rb") as source:
-            shutil.copyfileobj(source, out, COPY_CHUNK)
-            out.flush()
-            os.fsync(out.fileno())  # the data is on disk before the name points at it
-        # mkstemp creates 0600; readers get what the warehouse itself allows (e.g. a BI container's user)
+        write_copy(warehouse, temporary, storage_version)
+        # readers get what the warehouse itself allows (e.g. a BI container's user)
         os.chmod(temporary, stat.S_IMODE(warehouse.stat().st_mode))
         verify(temporary)
         os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        wal_path(temporary).unlink(missing_ok=True)
-        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     sync_directory(target.parent)
     return target
 

@@ -1,5 +1,6 @@
 """The money end to end: `syncer sync` (a real subprocess, over loopback) loads the contracts file named in the
-config, then `syncer statement`, `syncer reconcile` and `syncer export` show the pounds."""
+config, then `syncer statement`, `syncer reconcile` and `syncer export` (CSV, and the Excel workbook read back
+with openpyxl) show the pounds."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
 
 from tests.sandbox_process import SandboxProcess
@@ -115,3 +118,46 @@ def test_reconcile_and_export_show_the_money(synced: Synced, tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     for view in ("statement_payment", "statement_band_allocation", "next_statement_forecast"):
         assert (tmp_path / f"{view}.csv").is_file(), view
+
+
+def excel(value: object) -> object:
+    """A view's value as Excel holds it: a double, of which the workbook keeps 16 significant digits (so money is
+    compared to a millionth of a penny)."""
+    if isinstance(value, Decimal | float):
+        return round(float(value), 6)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    return value
+
+
+def test_export_xlsx_writes_one_typed_workbook_of_the_finance_views(synced: Synced, tmp_path: Path) -> None:
+    done = syncer("export", "--config", str(synced.config), "--format", "xlsx", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    book = openpyxl.load_workbook(tmp_path / "finance.xlsx", read_only=False)
+    sheets = {"statements": "statement_reconciliation", "payments": "statement_payment",
+              "band allocation": "statement_band_allocation", "next statement": "next_statement_forecast",
+              "clawbacks": "clawback_ledger", "anomalies": "declaration_anomalies"}  # fmt: skip
+    assert book.sheetnames == list(sheets)
+    with duckdb.connect(str(synced.path), read_only=True) as con:
+        for name, view in sheets.items():
+            cursor = con.execute(f"SELECT * FROM {view}")
+            header = [d[0] for d in cursor.description or ()]
+            types = [str(d[1]) for d in cursor.description or ()]
+            expected = sorted((tuple(excel(v) for v in row) for row in cursor.fetchall()), key=repr)
+            sheet = book[name]
+            assert [c.value for c in sheet[1]] == header, name
+            found = sorted((tuple(excel(c.value) for c in row) for row in sheet.iter_rows(min_row=2)), key=repr)
+            assert found == expected, name
+            assert sheet.freeze_panes == "A2"
+            for column, kind in enumerate(types, 1):
+                cells = [r[column - 1] for r in sheet.iter_rows(min_row=2, max_row=3)]
+                if kind.startswith("DECIMAL"):
+                    assert all(c.number_format == "#,##0.00" for c in cells if c.value is not None), (name, kind)
+                if kind == "DATE":
+                    assert all(c.is_date for c in cells if c.value is not None), (name, kind)
+            sized = sheet.column_dimensions.values()  # openpyxl joins neighbours of one width into one
+            assert sum(d.max - d.min + 1 for d in sized) == len(header) and all(d.width >= 6 for d in sized), name
+    payments = book["payments"]
+    assert any(isinstance(c.value, float) and c.value > 0 for row in payments.iter_rows(min_row=2) for c in row)
