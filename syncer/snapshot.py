@@ -67,8 +67,9 @@ def quoted(path: Path) -> str:
 
 def write_copy(warehouse: Path, copy: Path, storage_version: str) -> None:
     """Every table, view and comment of the warehouse into a new file in `storage_version`'s format."""
-    con = duckdb.connect(config={"memory_limit": SETTINGS["memory_limit"], "enable_progress_bar": False})
+    con = duckdb.connect(config={"memory_limit": SETTINGS["memory_limit"]})
     try:
+        con.execute("SET enable_progress_bar = false")  # a copy of a large warehouse would draw one on stderr
         con.execute(f"ATTACH {quoted(warehouse)} AS warehouse (READ_ONLY)")
         con.execute(f"ATTACH {quoted(copy)} AS snapshot (STORAGE_VERSION '{storage_version}')")
         con.execute("COPY FROM DATABASE warehouse TO snapshot")
