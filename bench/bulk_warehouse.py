@@ -30,7 +30,7 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from syncer import contracts, views
-from syncer.store import Warehouse
+from syncer.warehouse import Warehouse
 
 SOURCE = "bench"
 STATES = (  # (state, share in thousandths, path of states it took)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -14,13 +15,14 @@ from syncer import statement as statement_page
 from syncer import workbook
 from syncer.config import load_settings
 from syncer.dictionary import fresh_markdown, markdown
+from syncer.errors import WarehouseLocked
 from syncer.export import export as export_all
 from syncer.reconcile import render, report
-from syncer.snapshot import publish
+from syncer.snapshot import publish, snapshot_path
 from syncer.status import render_table, status_rows
-from syncer.store import Warehouse, connect
 from syncer.sync import StreamResult, run_sync
 from syncer.views import refresh, require_views
+from syncer.warehouse import Warehouse
 
 
 def summary_line(r: StreamResult) -> str:
@@ -58,8 +60,20 @@ def run(config: Path) -> int:
 
 
 def status(config: Path) -> int:
+    """Read-only: never migrates, and while a run holds the warehouse it answers from the read snapshot."""
     settings = load_settings(config)
-    with Warehouse(settings.warehouse.path) as warehouse:
+    path = settings.warehouse.path
+    try:
+        with Warehouse(path, read_only=True) as warehouse:
+            print(render_table(status_rows(warehouse)))
+        return 0
+    except WarehouseLocked:
+        snapshot = snapshot_path(path)
+        if not snapshot.is_file():
+            raise
+    published = datetime.fromtimestamp(snapshot.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+    print(f"A run is writing {path}: this is the read snapshot {snapshot.name}, published {published}.")
+    with Warehouse(snapshot, read_only=True) as warehouse:
         print(render_table(status_rows(warehouse)))
     return 0
 
@@ -68,12 +82,9 @@ def status(config: Path) -> int:
 def reading(config: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """The configured warehouse, read-only, with its views in place."""
     settings = load_settings(config)
-    con = connect(settings.warehouse.path, read_only=True)
-    try:
-        require_views(con)
-        yield con
-    finally:
-        con.close()
+    with Warehouse(settings.warehouse.path, read_only=True) as warehouse:
+        require_views(warehouse.con)
+        yield warehouse.con
 
 
 def views(config: Path) -> int:

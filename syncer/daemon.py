@@ -37,13 +37,14 @@ from apscheduler.schedulers.background import BackgroundScheduler  # type: ignor
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
+from syncer.bookkeeping import last_complete_run, last_successful_scans
 from syncer.client import ApiClient
 from syncer.config import DaemonConfig, Settings, SourceConfig
-from syncer.errors import ConfigError, PermanentApiError, StoreError, SyncerError
+from syncer.errors import ConfigError, Interrupted, PermanentApiError, StoreError, SyncerError
 from syncer.health import Health, HealthServer, LastRun, Metrics
 from syncer.snapshot import publish
-from syncer.store import connect
-from syncer.sync import Interrupted, Progress, RunResult, client_for, run_sync
+from syncer.sync import Progress, RunResult, client_for, run_sync
+from syncer.warehouse import connect
 
 log = structlog.get_logger(__name__)
 
@@ -126,16 +127,6 @@ class Facts:
     quarantine: dict[str, int] = field(default_factory=dict)
 
 
-LAST_COMPLETE_RUN = """
-    WITH runs AS (
-        SELECT run_id, min(started_at) AS started, max(finished_at) AS finished, max(error) AS error,
-               bool_and(outcome = 'success') AS ok, bool_or(outcome IN ('running', 'interrupted')) AS cut
-        FROM sync_runs GROUP BY run_id
-    )
-    SELECT started, finished, ok, error FROM runs WHERE NOT cut ORDER BY started DESC LIMIT 1
-"""
-
-
 def read_facts(path: Path) -> Facts | None:
     """None when there is no warehouse yet or another process is writing it (a manual `syncer sync`)."""
     if not path.is_file():
@@ -147,14 +138,12 @@ def read_facts(path: Path) -> Facts | None:
         return None
     try:
         facts = Facts()
-        row = con.execute(LAST_COMPLETE_RUN).fetchone()
-        if row is not None and row[1] is not None:
-            started, finished, ok, error = row
+        last = last_complete_run(con)
+        if last is not None:
+            started, finished, ok, error = last
             facts.last_run = LastRun("success" if ok else "failed", started.timestamp(), finished.timestamp(), error)
-        for source, stream, started in con.execute(
-            "SELECT source, stream, max(started_at) FROM sync_runs WHERE outcome = 'success' GROUP BY ALL"
-        ).fetchall():
-            facts.scanned_at[(source, stream)] = started.timestamp()
+        for key, started in last_successful_scans(con).items():
+            facts.scanned_at[key] = started.timestamp()
         facts.quarantine = dict(con.execute("SELECT source, count(*) FROM quarantine GROUP BY ALL").fetchall())
         return facts
     finally:
@@ -290,7 +279,7 @@ class Daemon:
             failed = [s for s in result.streams if s.outcome == "failed"]
             outcome = "interrupted" if result.interrupted else "failed" if failed else "success"
             error = "; ".join(f"{s.source} {s.stream}: {s.error}" for s in failed) or None
-            permanent = any((s.error or "").startswith(tuple(e.__name__ for e in PERMANENT)) for s in failed)
+            permanent = any(s.failure is not None and issubclass(s.failure, PERMANENT) for s in failed)
         except Interrupted:
             outcome = "interrupted"
         except SyncerError as exc:  # e.g. the warehouse is locked by a manual `syncer sync`, a token is unset

@@ -19,9 +19,9 @@ from syncer.sandbox.server import SandboxOptions, running
 from syncer.sandbox.world import World
 from syncer.snapshot import publish
 from syncer.status import render_table, status_rows
-from syncer.store import Warehouse, connect
 from syncer.streams import STREAMS
 from syncer.sync import run_sync
+from syncer.warehouse import Warehouse, connect
 
 EXTRA_TABLES = ("participant_enrolments", "participant_id_changes", "declaration_state_history", "quarantine")
 

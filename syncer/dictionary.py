@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import duckdb
 
 from syncer import views
-from syncer.store import Warehouse
+from syncer.warehouse import Warehouse
 
 KINDS = ("view", "reference table", "table", "cache")
 HEADINGS = {

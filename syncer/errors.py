@@ -5,8 +5,9 @@
     ├── ApiError               the API answered something we cannot use
     │   ├── TransientApiError  5xx, timeouts, resets, 429, unparseable bodies: worth retrying later
     │   └── PermanentApiError  401/403/404/400/422: retrying will not help
-    └── StoreError             the warehouse cannot be used
-        └── WarehouseLocked    another process holds the DuckDB file
+    ├── StoreError             the warehouse cannot be used
+    │   └── WarehouseLocked    another process holds the DuckDB file
+    └── Interrupted            a stop was requested (SIGTERM, shutdown): not a failure
 
 The daemon retries only what is transient; the CLI maps each to a one-line message and an exit code.
 """
@@ -43,3 +44,9 @@ class StoreError(SyncerError):
 
 class WarehouseLocked(StoreError):
     exit_code = 3
+
+
+class Interrupted(SyncerError):
+    """A stop was requested; raised between pages (or by an interruptible wait), never inside a transaction."""
+
+    exit_code = 130

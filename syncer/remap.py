@@ -12,8 +12,8 @@ from datetime import datetime
 import pyarrow as pa
 
 from syncer import sqlfiles
-from syncer.store import Warehouse
 from syncer.streams import REMAPPED
+from syncer.warehouse import Warehouse
 
 
 def canonical_ids(changes: list[tuple[str, str, datetime]]) -> dict[str, str]:
@@ -57,9 +57,7 @@ def remap(warehouse: Warehouse, source: str) -> int:
     if stored == mapping:
         # rows written by this run were mapped while staged, and stored rows already carry this mapping
         return len(mapping)
-    con = warehouse.con
-    con.execute("BEGIN")
-    try:
+    with warehouse.transaction() as con:
         con.execute("DELETE FROM participant_id_map WHERE source = ?", [source])
         if mapping:
             table = pa.table(
@@ -78,8 +76,4 @@ def remap(warehouse: Warehouse, source: str) -> int:
                 if "UPDATE" in statement:
                     con.execute(statement, {"source": source})
         con.execute(sqlfiles.read("remap/merged_into.sql"), {"source": source})
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return len(mapping)

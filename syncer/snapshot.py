@@ -24,7 +24,7 @@ import duckdb
 
 from syncer.config import DEFAULT_SNAPSHOT_STORAGE_VERSION
 from syncer.errors import StoreError
-from syncer.store import SETTINGS, connect
+from syncer.warehouse import SETTINGS, connect
 
 
 def snapshot_path(warehouse: Path) -> Path:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from syncer.store import Warehouse
+from syncer.bookkeeping import last_successful_scans
 from syncer.streams import STREAMS
+from syncer.warehouse import Warehouse
 
 STATUS_COLUMNS = ("source", "stream", "watermark", "rows", "removed", "last_run", "outcome", "lag", "quarantined")
 
@@ -23,10 +24,13 @@ def humanise(seconds: float | None) -> str:
 def status_rows(warehouse: Warehouse) -> list[dict[str, Any]]:
     now = datetime.now(UTC)
     rows = []
-    sources = [r[0] for r in warehouse.query("SELECT DISTINCT source FROM sync_state ORDER BY 1")]
+    con = warehouse.con
+    watermarks = {(r[0], r[1]): r[2] for r in warehouse.query("SELECT source, stream, watermark FROM sync_state")}
+    scanned = last_successful_scans(con)
+    sources = sorted({source for source, _ in watermarks})
     for source in sources:
         for stream in STREAMS:
-            watermark, _ = warehouse.state(source, stream.name)
+            watermark = watermarks.get((source, stream.name))
             counts = warehouse.query(
                 f"SELECT count(*) FILTER (WHERE removed_at IS NULL), count(*) FILTER (WHERE removed_at IS NOT NULL) "
                 f"FROM {stream.table} WHERE source = ?",
@@ -40,10 +44,7 @@ def status_rows(warehouse: Warehouse) -> list[dict[str, Any]]:
             quarantined = warehouse.query(
                 "SELECT count(*) FROM quarantine WHERE source = ? AND stream = ?", [source, stream.name]
             )[0][0]
-            success = warehouse.query(
-                "SELECT max(started_at) FROM sync_runs WHERE source = ? AND stream = ? AND outcome = 'success'",
-                [source, stream.name],
-            )[0][0]
+            success = scanned.get((source, stream.name))
             rows.append(
                 {
                     "source": source,

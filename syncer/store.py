@@ -1,9 +1,9 @@
-"""The DuckDB warehouse: migrations, the single-writer lock, and one transaction per batch of pages.
+"""The write path for API data: one transaction per batch of whole pages.
 
-`apply_batch` is the only write path for API data: it stages the batch's raw items, records declaration
-history, upserts the table and its child tables in bulk, and, on a stream's last batch, commits the new
-watermark (and, after a full scan, the removals) in the same transaction, so a checkpoint can never be ahead
-of the data it describes.
+`Store.apply_batch` is the only way API data reaches the warehouse: it stages the batch's raw items, records
+declaration history, upserts the table and its child tables in bulk, and, on a stream's last batch, commits the
+new watermark (and, after a full scan, the removals) in the same transaction, so a checkpoint can never be
+ahead of the data it describes.
 
 Entity keys are unique by construction rather than by a declared PRIMARY KEY: each batch is de-duplicated by
 key, classified against the stored keys and written inside one transaction, and only one process can hold
@@ -15,19 +15,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property
-from pathlib import Path
-from typing import Any
 
-import duckdb
 import pyarrow as pa
 
 from syncer import sqlfiles
-from syncer.errors import StoreError, WarehouseLocked
-from syncer.streams import REMAPPED, Child, Stream
+from syncer.bookkeeping import Finish, RunBook, RunRef
+from syncer.loadsql import stage_sql, write_sql
+from syncer.streams import Child, Stream
+from syncer.warehouse import Warehouse
 
-BOOKKEEPING = ("first_seen_at", "last_seen_at", "removed_at")
-DuckConfig = dict[str, str | bool | int | float | list[str]]
 Bad = tuple[str, str, str | None]  # an item that failed validation: (its JSON text, the error, its id if any)
 
 
@@ -40,135 +36,18 @@ class WriteCounts:
     quarantined: int = 0
     removed: int = 0
 
-
-@dataclass(frozen=True)
-class Finish:
-    """Closes a stream's scan in its last batch's transaction."""
-
-    watermark: datetime
-    full: bool
-    scan_started_at: datetime  # every row seen by this scan has last_seen_at >= this
-    api_clock_at: datetime | None = None  # the API's Date at the scan's first page (the service's "now")
+    def __add__(self, other: WriteCounts) -> WriteCounts:
+        return WriteCounts(*(a + b for a, b in zip(vars(self).values(), vars(other).values(), strict=True)))
 
 
-@dataclass(frozen=True)
-class RunRef:
-    run_id: str
-    source: str
-    stream: str
+class Store:
+    """Writes a sync's batches into `warehouse`, keeping `book` (its watermarks and runs) in step."""
 
+    def __init__(self, warehouse: Warehouse, book: RunBook | None = None) -> None:
+        self.warehouse = warehouse
+        self.con = warehouse.con
+        self.book = book or RunBook(warehouse)
 
-def connect(path: Path | str, read_only: bool = False, config: DuckConfig | None = None) -> duckdb.DuckDBPyConnection:
-    try:
-        return duckdb.connect(str(path), read_only=read_only, config=config or {})
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise WarehouseLocked(
-                f"warehouse {path} is in use by another process (a sync or the daemon is running); "
-                f"try again when it finishes. DuckDB said: {exc}"
-            ) from exc
-        raise StoreError(f"cannot open warehouse {path}: {exc}") from exc
-
-
-# bounded memory for a long-running daemon; checkpoints in large steps rather than every few pages
-SETTINGS: DuckConfig = {
-    "memory_limit": "256MB",
-    "checkpoint_threshold": "256MB",
-    "preserve_insertion_order": False,
-}
-
-
-class Warehouse:
-    def __init__(self, path: Path | str, stop_before: str | None = None) -> None:
-        """Opens (creating) the warehouse and applies the migrations it lacks; `stop_before` leaves it as the
-        version before that migration (e.g. "008") left it, for migration tests."""
-        self.path = Path(path)
-        if self.path.parent and not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = connect(self.path, config=SETTINGS)
-        # key_hash renders timestamp keys as text: one zone makes that independent of the machine's. DuckDB draws
-        # no progress bar of its own on a long statement: the CLI and the daemon's logs say what is going on
-        self.con.execute("SET TimeZone = 'UTC'; SET enable_progress_bar = false")
-        self.migrate(stop_before)
-        self.states: dict[tuple[str, str], tuple[datetime | None, datetime | None]] | None = None
-
-    def close(self) -> None:
-        self.con.close()
-
-    def __enter__(self) -> Warehouse:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # -- schema ---------------------------------------------------------------------------------------------
-    def migrate(self, stop_before: str | None = None) -> None:
-        """Applies sql/schema/NNN_*.sql in order, each once, recorded in schema_migrations; each in its own
-        transaction, rolled back whole if it fails. `stop_before`: none from the file whose name starts so."""
-        self.con.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ)"
-        )
-        done = {row[0] for row in self.con.execute("SELECT name FROM schema_migrations").fetchall()}
-        for name in sqlfiles.listing("schema"):
-            if stop_before is not None and name >= stop_before:
-                break
-            if name in done:
-                continue
-            self.con.execute("BEGIN")
-            try:
-                self.con.execute(sqlfiles.read(f"schema/{name}"))
-                self.con.execute("INSERT INTO schema_migrations VALUES (?, now())", [name])
-                self.con.execute("COMMIT")
-            except BaseException:
-                self.con.execute("ROLLBACK")
-                raise
-
-    @cached_property
-    def table_columns(self) -> dict[str, tuple[str, ...]]:
-        """Every table's columns in order, read once: they never change after migrate()."""
-        rows = self.con.execute(
-            "SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns() "
-            "WHERE schema_name = 'main' AND database_name = current_database() GROUP BY table_name"
-        ).fetchall()
-        return {table: tuple(columns) for table, columns in rows}
-
-    def columns(self, table: str) -> tuple[str, ...]:
-        found = self.table_columns.get(table)
-        if found is None:
-            raise StoreError(f"no table {table} in the warehouse")
-        return found
-
-    # -- runs and checkpoints -------------------------------------------------------------------------------
-    def state(self, source: str, stream: str) -> tuple[datetime | None, datetime | None]:
-        """(watermark, last full refresh) of a stream: every stream's read in one query, then kept up to date by
-        the transactions that move them."""
-        if self.states is None:
-            rows = self.con.execute("SELECT source, stream, watermark, last_full_refresh_at FROM sync_state")
-            self.states = {(row[0], row[1]): (row[2], row[3]) for row in rows.fetchall()}
-        return self.states.get((source, stream), (None, None))
-
-    def start_run(self, run: RunRef, mode: str, started_at: datetime, since: datetime | None) -> None:
-        self.con.execute(
-            "INSERT INTO sync_runs (run_id, source, stream, mode, started_at, updated_since, outcome) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'running')",
-            [run.run_id, run.source, run.stream, mode, started_at, since],
-        )
-
-    def fail_run(self, run: RunRef, error: str, finished_at: datetime, requests: int) -> None:
-        self.con.execute(
-            "UPDATE sync_runs SET outcome = 'failed', error = ?, finished_at = ?, requests = ? "
-            "WHERE run_id = ? AND source = ? AND stream = ?",
-            [error[:2000], finished_at, requests, run.run_id, run.source, run.stream],
-        )
-
-    def close_interrupted_runs(self) -> int:
-        """Runs still 'running' when we hold the lock were killed: say so instead of leaving them open."""
-        rows = self.con.execute(
-            "UPDATE sync_runs SET outcome = 'interrupted' WHERE outcome = 'running' RETURNING run_id"
-        ).fetchall()
-        return len(rows)
-
-    # -- the write path -------------------------------------------------------------------------------------
     def apply_batch(
         self,
         stream: Stream,
@@ -183,13 +62,11 @@ class Warehouse:
     ) -> WriteCounts:
         """One or more whole pages, all or nothing. `raws` are the pages' valid items as JSON text, at most one
         per key (the sync keeps the last of a key's repeats); `bad` are (raw text, error, id)."""
-        con = self.con
-        con.execute("BEGIN")
-        try:
+        with self.warehouse.transaction() as con:
             counts = self.stage_and_upsert(stream, source, raws, seen_at)
             quarantined = self.quarantine(stream, source, bad, seen_at)
             removed = self.finish_scan(stream, source, finish) if finish else 0
-            saved = self.save_state(source, stream.name, finish) if finish else None
+            saved = self.book.save_state(source, stream.name, finish) if finish else None
             con.execute(
                 "UPDATE sync_runs SET pages = pages + ?, records = records + ?, inserted = inserted + ?, "
                 "updated = updated + ?, unchanged = unchanged + ?, quarantined = quarantined + ?, "
@@ -202,12 +79,8 @@ class Warehouse:
                     requests, finish is not None, finish is not None, run.run_id, run.source, run.stream,
                 ],
             )  # fmt: skip
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        if saved is not None and self.states is not None:
-            self.states[(source, stream.name)] = saved  # committed: what state() answers from now on
+        if saved is not None:
+            self.book.remember(source, stream.name, saved)  # committed: what state() answers from now on
         return WriteCounts(counts.records, counts.inserted, counts.updated, counts.unchanged, quarantined, removed)
 
     def stage_and_upsert(self, stream: Stream, source: str, raws: list[pa.Array], seen_at: datetime) -> WriteCounts:
@@ -235,32 +108,11 @@ class Warehouse:
         return counts
 
     def stage(self, table: str, key: tuple[str, ...], compared: tuple[str, ...], unique: bool) -> None:
-        """staged := sql/load/<table>.sql over `incoming`, each row classified against the warehouse as
-        new, changed (payload differs, or it comes back after removal) or same (byte-identical). Rows are
-        matched by key_hash and payloads compared by md5, so the join reads two 16-byte columns per stored
-        row rather than the keys and the JSON; the stored values of `compared` come along as
-        previous_<column> for the hooks. `unique`: the sync has already kept one item per key (a batch of
-        children can still repeat one, e.g. a shared enrolment)."""
-        if self.has_raw(table):
-            digest = ", md5_number(raw) AS raw_md5"
-            changed = "t.raw_md5 IS DISTINCT FROM loaded.raw_md5 OR t.removed_at IS NOT NULL"
-        else:
-            digest, changed = "", "false"
-        distinct = "" if unique else f"DISTINCT ON ({', '.join(('source', *key))}) "
-        previous = "".join(f", t.{c} AS previous_{c}" for c in compared)
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE staged AS SELECT loaded.*, "
-            f"CASE WHEN t.key_hash IS NULL THEN 'new' WHEN {changed} THEN 'changed' ELSE 'same' END AS change"
-            f"{previous} FROM (SELECT {distinct}*{digest}, {key_hash(key)} AS key_hash "
-            f"FROM ({sqlfiles.read(f'load/{table}.sql')})) AS loaded "
-            f"LEFT JOIN {table} AS t ON t.key_hash = loaded.key_hash"
-        )
-        for mapped_table, column, target in REMAPPED:
-            if mapped_table == table:
-                self.con.execute(sqlfiles.read("remap/staged.sql").format(column=column, target=target))
+        for statement in stage_sql(table, key, compared, unique, self.has_raw(table)):
+            self.con.execute(statement)
 
     def has_raw(self, table: str) -> bool:
-        return "raw" in self.columns(table)
+        return "raw" in self.warehouse.columns(table)
 
     def upsert(
         self,
@@ -280,7 +132,7 @@ class Warehouse:
             "SELECT count(*), count(*) FILTER (WHERE change = 'new'), count(*) FILTER (WHERE change = 'changed'), "
             "count(*) FILTER (WHERE change = 'same') FROM staged"
         ).fetchall()
-        for statement, rows in zip(write_sql(table, key, self.columns(table)), counts[1:], strict=True):
+        for statement, rows in zip(write_sql(table, key, self.warehouse.columns(table)), counts[1:], strict=True):
             if rows:
                 self.con.execute(statement).fetchall()
         return WriteCounts(records=counts[0], inserted=counts[1], updated=counts[2], unchanged=counts[3])
@@ -329,55 +181,3 @@ class Warehouse:
                     sqlfiles.read(f"load/{stream.table}.{hook}.sql"), {"source": source, "removed_at": now}
                 )
         return removed
-
-    def save_state(self, source: str, stream: str, finish: Finish) -> tuple[datetime | None, datetime | None]:
-        """Writes the stream's new watermark (and last full refresh); answers them as stored."""
-        state = {
-            "source": source,
-            "stream": stream,
-            "watermark": finish.watermark,
-            "full_at": finish.scan_started_at if finish.full else None,
-            "api_clock_at": finish.api_clock_at,
-        }
-        # an UPDATE, then an INSERT the first time: half the cost of INSERT ... ON CONFLICT on every scan
-        saved = self.con.execute(
-            "UPDATE sync_state SET watermark = $watermark, last_full_refresh_at = coalesce($full_at, "
-            "last_full_refresh_at), updated_at = now(), api_clock_at = coalesce($api_clock_at, api_clock_at) "
-            "WHERE source = $source AND stream = $stream RETURNING watermark, last_full_refresh_at",
-            state,
-        ).fetchone()
-        if saved is None:
-            saved = self.con.execute(
-                "INSERT INTO sync_state (source, stream, watermark, last_full_refresh_at, updated_at, api_clock_at) "
-                "VALUES ($source, $stream, $watermark, $full_at, now(), $api_clock_at) "
-                "RETURNING watermark, last_full_refresh_at",
-                state,
-            ).fetchone()
-        assert saved is not None  # an INSERT ... RETURNING answers its row
-        return saved[0], saved[1]
-
-    def query(self, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
-        return self.con.execute(sql, params).fetchall()
-
-
-def key_hash(key: tuple[str, ...]) -> str:
-    """The SQL for a row's key_hash (sql/schema/007_key_hash.sql computed it for rows stored before it existed)."""
-    parts = ", ".join(f"CAST({k} AS VARCHAR)" for k in ("source", *key))
-    return f"md5_number(concat_ws(chr(31), {parts}))"
-
-
-def write_sql(table: str, key: tuple[str, ...], columns: tuple[str, ...]) -> list[str]:
-    data = [c for c in columns if c not in BOOKKEEPING]
-    keys = ("source", *key, "key_hash")
-    join = "t.key_hash = s.key_hash"
-    removable = "removed_at" in columns
-    bookkeeping = ["first_seen_at", "last_seen_at"] + (["removed_at"] if removable else [])
-    values = ["seen_at", "seen_at"] + (["NULL"] if removable else [])
-    sets = [f"{c} = s.{c}" for c in data if c not in keys] + ["last_seen_at = s.seen_at"]
-    sets += ["removed_at = NULL"] if removable else []
-    return [
-        f"INSERT INTO {table} ({', '.join(data + bookkeeping)}) "
-        f"SELECT {', '.join(data + values)} FROM staged WHERE change = 'new'",
-        f"UPDATE {table} AS t SET {', '.join(sets)} FROM staged AS s WHERE {join} AND s.change = 'changed'",
-        f"UPDATE {table} AS t SET last_seen_at = s.seen_at FROM staged AS s WHERE {join} AND s.change = 'same'",
-    ]

@@ -29,21 +29,21 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import orjson
-import pyarrow as pa
 import structlog
 
 from syncer import contracts as contract_file
-from syncer.adapters import ADAPTERS
-from syncer.api_models import split_valid
-from syncer.client import ApiClient, Page, format_timestamp, prefetched
+from syncer.batching import Batch, prepared
+from syncer.bookkeeping import Finish, RunRef
+from syncer.client import ApiClient, format_timestamp
 from syncer.config import Settings, SourceConfig
-from syncer.csv_transport import csv_pages
-from syncer.errors import SyncerError
+from syncer.csv_lists import csv_pages
+from syncer.errors import Interrupted, SyncerError
+from syncer.pager import Page, pages, prefetched
 from syncer.remap import remap
-from syncer.store import Bad, Finish, RunRef, Warehouse, WriteCounts
+from syncer.store import Store, WriteCounts
 from syncer.streams import BLIND_OVERLAP, Stream, select
 from syncer.views import refresh_views
+from syncer.warehouse import Warehouse
 
 log = structlog.get_logger(__name__)
 FIRST_COHORT = 2021
@@ -58,59 +58,28 @@ class StreamResult:
     mode: str
     pages: int = 0
     requests: int = 0
-    records: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    quarantined: int = 0
+    counts: WriteCounts = field(default_factory=WriteCounts)
     seconds: float = 0.0
     outcome: str = "running"
     error: str | None = None
+    failure: type[Exception] | None = None  # what ended a failed stream, for the daemon to judge
 
     def add(self, counts: WriteCounts, pages: int) -> None:
         self.pages += pages
-        self.records += counts.records
-        self.inserted += counts.inserted
-        self.updated += counts.updated
-        self.unchanged += counts.unchanged
-        self.removed += counts.removed
-        self.quarantined += counts.quarantined
+        self.counts += counts
 
+    # the counts, read as the result's own (summaries, metrics and tests name them so)
+    records = property(lambda self: self.counts.records)
+    inserted = property(lambda self: self.counts.inserted)
+    updated = property(lambda self: self.counts.updated)
+    unchanged = property(lambda self: self.counts.unchanged)
+    removed = property(lambda self: self.counts.removed)
+    quarantined = property(lambda self: self.counts.quarantined)
 
-@dataclass
-class PreparedPage:
-    """A page's valid items as JSON text, one per key (the last of a key's repeats), and its bad items. The
-    parsed items are not kept: pages wait in the prefetch queue as compact text."""
-
-    last: bool
-    server_date: datetime | None
-    keys: set[str]
-    raws: pa.Array
-    bad: list[Bad]
-
-
-@dataclass
-class Batch:
-    """Prepared pages written together, in one transaction. A key appears in a batch at most once: a page
-    that repeats one of its keys starts the next batch. Keys are item ids, which also keeps schools' (id, cohort)
-    key unique: a school listed in two cohorts splits the batch between them, where it could have shared it."""
-
-    keys: set[str] = field(default_factory=set)
-    raws: list[pa.Array] = field(default_factory=list)
-    bad: list[Bad] = field(default_factory=list)
-    pages: int = 0
-    size: int = 0  # bytes of JSON text
-
-    def accepts(self, prepared: PreparedPage) -> bool:
-        return self.keys.isdisjoint(prepared.keys)
-
-    def add(self, prepared: PreparedPage) -> None:
-        self.keys |= prepared.keys
-        self.raws.append(prepared.raws)
-        self.bad.extend(prepared.bad)
-        self.pages += 1
-        self.size += prepared.raws.nbytes
+    def summary(self) -> dict[str, object]:
+        """The stream's result as log fields."""
+        fields = {k: v for k, v in vars(self).items() if k not in ("error", "counts", "failure")}
+        return fields | vars(self.counts)
 
 
 @dataclass
@@ -122,10 +91,6 @@ class RunResult:
     @property
     def ok(self) -> bool:
         return not self.interrupted and all(s.outcome == "success" for s in self.streams)
-
-
-class Interrupted(SyncerError):
-    """A stop was requested; raised between pages (or by an interruptible wait), never inside a transaction."""
 
 
 def check_stop(stop: threading.Event | None) -> None:
@@ -170,14 +135,15 @@ def run_sync(
     result = RunResult(run_id=uuid.uuid4().hex[:12])
     structlog.contextvars.bind_contextvars(run_id=result.run_id)
     with Warehouse(settings.warehouse.path) as warehouse:
-        interrupted = warehouse.close_interrupted_runs()
+        store = Store(warehouse)
+        interrupted = store.book.close_interrupted_runs()
         if interrupted:
             log.warning("previous run was interrupted", streams=interrupted)
         for source in settings.sources:
             with client_factory(source) as client:
                 for stream in chosen[source.name]:
                     outcome = sync_stream(
-                        warehouse, client, source, stream, full, result.run_id, progress, stop, batch_bytes
+                        store, client, source, stream, full, result.run_id, progress, stop, batch_bytes
                     )
                     result.streams.append(outcome)
                     if outcome.outcome == "interrupted":
@@ -185,7 +151,7 @@ def run_sync(
                         break
             if result.interrupted:
                 # our own rows still 'running' were cut short: say so now rather than at the next start
-                warehouse.close_interrupted_runs()
+                store.book.close_interrupted_runs()
                 break  # the remap is re-applied in full by the next run
             mapped = remap(warehouse, source.name)
             log.info("participant ids remapped", source=source.name, merged_ids=mapped)
@@ -195,7 +161,7 @@ def run_sync(
 
 
 def sync_stream(
-    warehouse: Warehouse,
+    store: Store,
     client: ApiClient,
     source: SourceConfig,
     stream: Stream,
@@ -207,7 +173,7 @@ def sync_stream(
 ) -> StreamResult:
     started = now_utc()
     clock = time.perf_counter()
-    watermark, last_full = warehouse.state(source.name, stream.name)
+    watermark, last_full = store.book.state(source.name, stream.name)
     full = (
         force_full
         or not stream.incremental
@@ -218,26 +184,26 @@ def sync_stream(
     since = None if full else watermark
     result = StreamResult(source.name, stream.name, "full" if full else "incremental")
     run = RunRef(run_id, source.name, stream.name)
-    warehouse.start_run(run, result.mode, started, since)
+    store.book.start_run(run, result.mode, started, since)
     requests_before = client.stats.requests
     try:
-        scan(warehouse, client, source, stream, since, full, started, run, result, progress, stop, batch_bytes)
+        scan(store, client, source, stream, since, full, started, run, result, progress, stop, batch_bytes)
         result.outcome = "success"
     except Interrupted:
         result.outcome = "interrupted"
         log.warning("stream interrupted; batches so far are committed", source=source.name, stream=stream.name)
     except (SyncerError, OSError, ValueError) as exc:
-        result.outcome, result.error = "failed", f"{type(exc).__name__}: {exc}"
-        warehouse.fail_run(run, result.error, now_utc(), client.stats.requests - requests_before)
+        result.outcome, result.error, result.failure = "failed", f"{type(exc).__name__}: {exc}", type(exc)
+        store.book.fail_run(run, result.error, now_utc(), client.stats.requests - requests_before)
         log.error("stream failed", source=source.name, stream=stream.name, error=result.error)
     result.requests = client.stats.requests - requests_before
     result.seconds = time.perf_counter() - clock
-    log.info("stream synced", **{k: v for k, v in vars(result).items() if k not in ("error",)})
+    log.info("stream synced", **result.summary())
     return result
 
 
 def scan(
-    warehouse: Warehouse,
+    store: Store,
     client: ApiClient,
     source: SourceConfig,
     stream: Stream,
@@ -260,7 +226,7 @@ def scan(
     def write(batch: Batch, finish: Finish | None) -> None:
         requests = client.stats.requests - requests_before
         log.debug("writing batch", stream=stream.name, pages=batch.pages, closing=finish is not None)
-        counts = warehouse.apply_batch(
+        counts = store.apply_batch(
             stream, source.name, batch.raws, batch.bad, batch.pages, started, run, requests, finish
         )
         log.debug("batch committed", stream=stream.name, pages=batch.pages, closing=finish is not None)
@@ -302,39 +268,11 @@ def scan_params(stream: Stream, since: datetime | None, cohort: int | None) -> d
 def fetch(client: ApiClient, source: SourceConfig, stream: Stream, params: dict[str, str]) -> Iterator[Page]:
     if source.transport == "csv":
         return csv_pages(client, stream.path, stream.item_type, params)
-    return client.pages(
+    return pages(
+        client,
         stream.path,
         params,
         source.per_page,
         order_value=stream.order_value if stream.order_field else None,
         blind_overlap=0 if stream.order_field else BLIND_OVERLAP,
     )
-
-
-def prepared(stream: Stream, pages: Iterator[Page]) -> Iterator[PreparedPage]:
-    """Validates each page and renders its items as JSON text: runs in the prefetch thread, so this work
-    overlaps the warehouse's writing of the previous batch."""
-    previous: set[str] = set()
-    before_previous: set[str] = set()
-    adapt = ADAPTERS[stream.adapter] if stream.adapter else None
-    for page in pages:
-        items = page.items
-        if adapt is not None:  # an older profile's page, reshaped (and de-duplicated by its own key)
-            items, previous = adapt(items, previous)
-        valid, bad = split_valid(stream.item_type, items)
-        if adapt is None:
-            # a window's overlap repeats rows of the previous page, or of the two before when it re-reads a run
-            # of ties that straddled their boundary (client.pages): those rows were just written
-            fresh = [item for item in valid if item["id"] not in previous and item["id"] not in before_previous]
-            before_previous, previous = previous, {item["id"] for item in valid}
-        else:
-            fresh = valid
-        by_key = {item["id"]: orjson.dumps(item).decode() for item in fresh}
-        bad_raws = [(orjson.dumps(item).decode(), error, item_id(item)) for item, error in bad]
-        yield PreparedPage(page.last, page.server_date, set(by_key), pa.array(by_key.values(), pa.string()), bad_raws)
-
-
-def item_id(item: object) -> str | None:
-    if isinstance(item, dict) and isinstance(item.get("id"), str):
-        return str(item["id"])
-    return None

@@ -40,7 +40,7 @@ from syncer import contracts as contract_file
 from syncer import sqlfiles
 from syncer.contracts import Contracts
 from syncer.errors import StoreError
-from syncer.store import Warehouse
+from syncer.warehouse import Warehouse
 
 log = structlog.get_logger(__name__)
 

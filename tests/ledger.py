@@ -13,7 +13,7 @@ from typing import Any
 
 from syncer import views
 from syncer.contracts import Adjustment, Band, Contract, Contracts
-from syncer.store import Warehouse
+from syncer.warehouse import Warehouse
 
 SOURCE = "lp"
 PROVIDER = "Ambition Institute"

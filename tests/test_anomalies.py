@@ -21,8 +21,8 @@ import pytest
 
 from syncer import views
 from syncer.config import Settings, load_settings
-from syncer.store import Warehouse
 from syncer.sync import run_sync
+from syncer.warehouse import Warehouse
 from tests.finance_truth import LIVE, ROLE, Item, Observer, World, anomalies, checked, moment
 from tests.sandbox_process import SandboxProcess
 

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from syncer.client import ApiClient, next_window, validate_params
+from syncer.client import ApiClient, validate_params
 from syncer.errors import PermanentApiError
+from syncer.pager import next_window, pages
 from syncer.streams import BY_NAME
 from tests.sandbox_process import SandboxProcess
 
@@ -93,7 +94,7 @@ def test_paging_rereads_only_ties_that_straddle_a_boundary(
     with ApiClient(f"{sandbox.url}/api/v3", sandbox.token, rate_limit=100_000) as client:
         for per_page in sizes:
             before, rereads, previous_end, found = client.stats.requests, 0, 0, set()
-            for page in client.pages(stream.path, {}, per_page, order_value=stream.order_value):
+            for page in pages(client, stream.path, {}, per_page, order_value=stream.order_value):
                 start = (page.number - 1) * page.size
                 rereads += start < previous_end
                 previous_end = start + len(page.items)

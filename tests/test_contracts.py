@@ -13,7 +13,7 @@ import pytest
 from syncer import cli, contracts, views
 from syncer.config import load_settings
 from syncer.errors import ConfigError
-from syncer.store import Warehouse
+from syncer.warehouse import Warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "contracts.example.toml"

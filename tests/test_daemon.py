@@ -26,11 +26,12 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from syncer.config import Settings, load_settings
 from syncer.daemon import Backoff, Daemon, schedule_period, stale_seconds
-from syncer.errors import ConfigError, StoreError, TransientApiError
+from syncer.errors import ConfigError, Interrupted, StoreError, TransientApiError
 from syncer.health import Health, LastRun
 from syncer.snapshot import publish, snapshot_path
-from syncer.store import Warehouse
-from syncer.sync import Interrupted, RunResult, StreamResult, client_for, run_sync
+from syncer.store import WriteCounts
+from syncer.sync import RunResult, StreamResult, client_for, run_sync
+from syncer.warehouse import Warehouse
 from tests.sandbox_process import SandboxProcess
 from tests.warehouse_truth import differences, truth_items, warehouse_items
 
@@ -181,7 +182,8 @@ class ScriptedRuns:
         if isinstance(step, Exception):
             raise step
         error = None if step == "success" else "TransientApiError: server error 502"
-        stream = StreamResult("lp", "statements", "full" if full else "incremental", records=5, inserted=2)
+        mode = "full" if full else "incremental"
+        stream = StreamResult("lp", "statements", mode, counts=WriteCounts(records=5, inserted=2))
         stream.outcome, stream.error = step, error
         return RunResult(f"run{len(self.calls)}", [stream])
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from syncer.store import Warehouse
 from syncer.sync import run_sync
+from syncer.warehouse import Warehouse
 from tests.sandbox_process import SandboxProcess
 from tests.warehouse_truth import SOURCE, differences, settings_for, truth_items, warehouse_items
 

@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 
 from syncer.client import ApiClient
 from syncer.config import load_settings
-from syncer.store import Warehouse
+from syncer.store import Store
 from syncer.streams import BY_NAME
 from syncer.sync import sync_stream
+from syncer.warehouse import Warehouse
 from tests.sandbox_process import SandboxProcess
 
 STREAM = BY_NAME["participant-declarations"]
@@ -79,7 +80,7 @@ def real_page(sandbox: SandboxProcess) -> list[dict[str, Any]]:
     return items
 
 
-def run_once(tmp: Path, body: bytes) -> tuple[Warehouse, Any]:
+def run_once(tmp: Path, body: bytes) -> tuple[Store, Any]:
     """One declarations scan whose only page is `body`, into a fresh warehouse."""
     config = load_settings(
         warehouse={"path": str(tmp / f"w{next(COUNTER)}.duckdb")},
@@ -88,9 +89,9 @@ def run_once(tmp: Path, body: bytes) -> tuple[Warehouse, Any]:
     source = config.sources[0]
     transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
     client = ApiClient(source.base_url, "t", max_retries=1, backoff=0.001, transport=transport)
-    warehouse = Warehouse(config.warehouse.path)
-    result = sync_stream(warehouse, client, source, STREAM, False, "run")
-    return warehouse, result
+    store = Store(Warehouse(config.warehouse.path))
+    result = sync_stream(store, client, source, STREAM, False, "run")
+    return store, result
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -99,14 +100,15 @@ def test_bad_items_are_quarantined_and_the_rest_applies(
     real_page: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory, damage: dict[int, str]
 ) -> None:
     items = [break_item(item, damage[i]) if i in damage else item for i, item in enumerate(real_page)]
-    warehouse, result = run_once(tmp_path_factory.mktemp("q"), orjson.dumps({"data": items}))
+    store, result = run_once(tmp_path_factory.mktemp("q"), orjson.dumps({"data": items}))
+    warehouse = store.warehouse
     with warehouse:
         stored = {r[0] for r in warehouse.query("SELECT id FROM participant_declarations")}
         quarantined = warehouse.query("SELECT count(*), sum(occurrences) FROM quarantine")[0]
-        watermark = warehouse.state("lp", STREAM.name)[0]
+        watermark = store.book.state("lp", STREAM.name)[0]
         stored_state = warehouse.query("SELECT watermark, last_full_refresh_at FROM sync_state")
     assert result.outcome == "success"
-    assert stored_state == [warehouse.state("lp", STREAM.name)]  # what state() keeps is what was committed
+    assert stored_state == [store.book.state("lp", STREAM.name)]  # what state() keeps is what was committed
     assert stored == {item["id"] for i, item in enumerate(real_page) if i not in damage}
     assert result.quarantined == len(damage) and quarantined[1] == len(damage)
     assert watermark is not None  # the page was the last one: the scan completed despite its bad items
@@ -126,10 +128,11 @@ BAD_BODIES = [
 
 @pytest.mark.parametrize("body", BAD_BODIES)
 def test_a_body_that_is_not_the_envelope_fails_the_run_and_keeps_the_checkpoint(tmp_path: Path, body: bytes) -> None:
-    warehouse, result = run_once(tmp_path, body)
+    store, result = run_once(tmp_path, body)
+    warehouse = store.warehouse
     with warehouse:
         rows = warehouse.query("SELECT count(*) FROM participant_declarations")[0][0]
-        state = warehouse.state("lp", STREAM.name)
+        state = store.book.state("lp", STREAM.name)
         outcome = warehouse.query("SELECT outcome, error FROM sync_runs")[0]
     assert result.outcome == "failed" and outcome[0] == "failed" and outcome[1]
     assert rows == 0 and state == (None, None)

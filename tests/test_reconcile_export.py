@@ -14,8 +14,8 @@ import duckdb
 import pytest
 
 from syncer import cli, dictionary, views
-from syncer.store import Warehouse
 from syncer.sync import run_sync
+from syncer.warehouse import Warehouse
 from tests import finance_truth
 from tests.finance_truth import World, checked
 from tests.sandbox_process import SandboxProcess

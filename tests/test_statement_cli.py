@@ -18,6 +18,7 @@ import duckdb
 import openpyxl
 import pytest
 
+from syncer.warehouse import Warehouse
 from tests.sandbox_process import SandboxProcess
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,3 +162,30 @@ def test_export_xlsx_writes_one_typed_workbook_of_the_finance_views(synced: Sync
             assert sum(d.max - d.min + 1 for d in sized) == len(header) and all(d.width >= 6 for d in sized), name
     payments = book["payments"]
     assert any(isinstance(c.value, float) and c.value > 0 for row in payments.iter_rows(min_row=2) for c in row)
+
+
+def test_status_answers_from_the_snapshot_while_a_run_holds_the_warehouse(synced: Synced) -> None:
+    free = syncer("status", "--config", str(synced.config))
+    assert free.returncode == 0, free.stderr
+    assert "participant-declarations" in free.stdout and "read snapshot" not in free.stdout
+    with Warehouse(synced.path):  # as a run does: this process holds the file's write lock
+        held = syncer("status", "--config", str(synced.config))
+    assert held.returncode == 0, held.stderr
+    assert "A run is writing" in held.stdout and "this is the read snapshot w.read.duckdb" in held.stdout
+
+    def table(out: list[str]) -> list[list[str]]:  # the lag column ages while the test runs
+        return [line.split()[:7] for line in out]
+
+    assert table(held.stdout.splitlines()[1:]) == table(free.stdout.splitlines())  # the same rows, from the snapshot
+
+
+def test_status_never_migrates_the_warehouse(tmp_path: Path) -> None:
+    old = tmp_path / "old.duckdb"
+    with Warehouse(old, stop_before="009"):
+        pass
+    config = tmp_path / "c.toml"
+    config.write_text(f'[warehouse]\npath = "{old}"\n[[sources]]\nname = "lp"\nbase_url = "http://127.0.0.1:9"\n'
+                      'token = "t"\n')  # fmt: skip
+    done = syncer("status", "--config", str(config))
+    assert done.returncode == 0, done.stderr
+    assert one(old, "SELECT max(name) FROM schema_migrations")[0] == "008_raw_zstd.sql"

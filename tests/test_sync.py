@@ -12,7 +12,8 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from syncer.sync import Batch, PreparedPage, RunResult, run_sync
+from syncer.batching import Batch, PreparedPage
+from syncer.sync import RunResult, run_sync
 from tests.sandbox_process import SandboxProcess
 from tests.warehouse_truth import SOURCE, differences, settings_for, truth_items, warehouse_items
 
@@ -175,7 +176,7 @@ def test_a_run_with_no_changes_is_minimal_and_writes_nothing(sandbox: SandboxPro
 
 def test_concurrent_second_sync_is_refused(sandbox: SandboxProcess, tmp_path: Path) -> None:
     from syncer.errors import WarehouseLocked
-    from syncer.store import Warehouse
+    from syncer.warehouse import Warehouse
 
     settings = settings_for(sandbox, tmp_path / "w.duckdb")
     with Warehouse(settings.warehouse.path):

@@ -22,8 +22,8 @@ import pytest
 
 from syncer import contracts, views
 from syncer.config import Settings
-from syncer.store import Warehouse
 from syncer.sync import run_sync
+from syncer.warehouse import Warehouse
 from tests import finance_found, finance_truth
 from tests.finance_found import rows
 from tests.finance_truth import Observer, World, checked

@@ -1,4 +1,4 @@
-"""ECF1 v2's .csv lists as an alternative transport (source `transport = "csv"`, api-facts §6): one unpaginated
+"""ECF1 v2's .csv lists, a list format besides JSON (source `transport = "csv"`, api-facts §6): one unpaginated
 request per stream, each CSV row turned back into the JSON item the list endpoint would have sent.
 
 CSV stringifies everything: booleans come back from "true"/"false", and an empty field is null (the world of the
@@ -13,7 +13,8 @@ import io
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from syncer.client import ApiClient, Page
+from syncer.client import ApiClient
+from syncer.pager import Page
 
 BOOLEANS = {"teacher_reference_number_validated", "eligible_for_funding", "pupil_premium_uplift", "sparsity_uplift"}
 # item type -> (the JSON attributes in serializer order, JSON-only attributes and their values)

@@ -1,0 +1,59 @@
+"""The write path's SQL, built from a stream's declaration: pure functions of table, key and columns, so they
+can be read and tested without a warehouse (syncer/store.py runs them)."""
+
+from __future__ import annotations
+
+from syncer import sqlfiles
+from syncer.streams import REMAPPED
+
+BOOKKEEPING = ("first_seen_at", "last_seen_at", "removed_at")
+
+
+def stage_sql(table: str, key: tuple[str, ...], compared: tuple[str, ...], unique: bool, has_raw: bool) -> list[str]:
+    """staged := sql/load/<table>.sql over `incoming`, each row classified against the warehouse as new, changed
+    (payload differs, or it comes back after removal) or same (byte-identical); then the participant ids of the
+    staged rows mapped to their canonical ids. Rows are matched by key_hash and payloads compared by md5, so the
+    join reads two 16-byte columns per stored row rather than the keys and the JSON; the stored values of
+    `compared` come along as previous_<column> for the hooks. `unique`: the sync has already kept one item per
+    key (a batch of children can still repeat one, e.g. a shared enrolment)."""
+    if has_raw:
+        digest = ", md5_number(raw) AS raw_md5"
+        changed = "t.raw_md5 IS DISTINCT FROM loaded.raw_md5 OR t.removed_at IS NOT NULL"
+    else:
+        digest, changed = "", "false"
+    distinct = "" if unique else f"DISTINCT ON ({', '.join(('source', *key))}) "
+    previous = "".join(f", t.{c} AS previous_{c}" for c in compared)
+    statements = [
+        f"CREATE OR REPLACE TEMP TABLE staged AS SELECT loaded.*, "
+        f"CASE WHEN t.key_hash IS NULL THEN 'new' WHEN {changed} THEN 'changed' ELSE 'same' END AS change"
+        f"{previous} FROM (SELECT {distinct}*{digest}, {key_hash(key)} AS key_hash "
+        f"FROM ({sqlfiles.read(f'load/{table}.sql')})) AS loaded "
+        f"LEFT JOIN {table} AS t ON t.key_hash = loaded.key_hash"
+    ]
+    for mapped_table, column, target in REMAPPED:
+        if mapped_table == table:
+            statements.append(sqlfiles.read("remap/staged.sql").format(column=column, target=target))
+    return statements
+
+
+def key_hash(key: tuple[str, ...]) -> str:
+    """The SQL for a row's key_hash (sql/schema/007_key_hash.sql computed it for rows stored before it existed)."""
+    parts = ", ".join(f"CAST({k} AS VARCHAR)" for k in ("source", *key))
+    return f"md5_number(concat_ws(chr(31), {parts}))"
+
+
+def write_sql(table: str, key: tuple[str, ...], columns: tuple[str, ...]) -> list[str]:
+    data = [c for c in columns if c not in BOOKKEEPING]
+    keys = ("source", *key, "key_hash")
+    join = "t.key_hash = s.key_hash"
+    removable = "removed_at" in columns
+    bookkeeping = ["first_seen_at", "last_seen_at"] + (["removed_at"] if removable else [])
+    values = ["seen_at", "seen_at"] + (["NULL"] if removable else [])
+    sets = [f"{c} = s.{c}" for c in data if c not in keys] + ["last_seen_at = s.seen_at"]
+    sets += ["removed_at = NULL"] if removable else []
+    return [
+        f"INSERT INTO {table} ({', '.join(data + bookkeeping)}) "
+        f"SELECT {', '.join(data + values)} FROM staged WHERE change = 'new'",
+        f"UPDATE {table} AS t SET {', '.join(sets)} FROM staged AS s WHERE {join} AND s.change = 'changed'",
+        f"UPDATE {table} AS t SET last_seen_at = s.seen_at FROM staged AS s WHERE {join} AND s.change = 'same'",
+    ]
