@@ -1,10 +1,14 @@
 # ecf-syncer: the sync daemon (`syncer run`) in a container.
-#   docker build -t ecf-syncer .
+#   docker build -t ecf-syncer .          # podman: podman build --format docker (keeps the HEALTHCHECK)
 #   docker run -v ecf-data:/data -v ./config.toml:/config/config.toml:ro -e ECF_AMBITION_TOKEN ecf-syncer
 # The warehouse and its read snapshot live on the /data volume; see compose.yaml for a BI reader beside it.
 
+# The base image: any Python >= 3.11 with `python` and `pip` on the PATH, pip installing into that Python (as in
+# the official image). `make container-test` passes a locally built Debian base here (tests/container/).
+ARG BASE=python:3.12-slim
+
 # Build stage: a wheel from pyproject.toml (sql/ and data/ are force-included as package data).
-FROM python:3.12-slim AS build
+FROM ${BASE} AS build
 WORKDIR /src
 COPY pyproject.toml README.md contracts.example.toml ./
 COPY syncer/ syncer/
@@ -13,7 +17,7 @@ COPY data/ data/
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /dist .
 
 # Runtime stage: the installed package and nothing else (no compilers, no sources, no tests).
-FROM python:3.12-slim
+FROM ${BASE}
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     SYNCER_WAREHOUSE__PATH=/data/warehouse.duckdb \

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo bench lint format clean venv
+.PHONY: test test-fast container-test demo bench lint format clean venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,15 @@ format: $(STAMP)
 
 test: lint
 	$(BIN)/pytest -q tests
+
+# the in-process tier only: no sandbox or syncer subprocess (tests marked slow are the loopback acceptance tests)
+test-fast: lint
+	$(BIN)/pytest -q -m "not slow" tests
+
+# the image built from the Dockerfile (on a local Debian base, cached) and run with podman against the sandbox;
+# installs podman, runc and debootstrap with apt-get when missing (root, as in CI). See tests/container/.
+container-test: $(STAMP)
+	$(BIN)/python -m tests.container.check_image
 
 demo: $(STAMP)
 	$(BIN)/syncer demo

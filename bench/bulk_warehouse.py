@@ -205,12 +205,13 @@ def build(path: Path, declarations: int = 1_000_000) -> dict[str, float]:
             wanted = {k: v for k, v in params.items() if f"${k}" in sql}
             con.execute(sql.replace("{raw}", raw), wanted)
             timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
-        started = time.perf_counter()
-        views.refresh(con, contracts=bench_contracts(path.parent))
-        con.execute("CHECKPOINT")
-        timings["views"] = time.perf_counter() - started
     finally:
         con.close()
+    started = time.perf_counter()
+    with Warehouse(path) as warehouse:  # the finance layer as a sync builds it: within its memory limit
+        views.refresh(warehouse, contracts=bench_contracts(path.parent))
+        warehouse.con.execute("CHECKPOINT")
+    timings["views"] = time.perf_counter() - started
     return timings
 
 
@@ -275,12 +276,11 @@ def time_refresh(path: Path) -> tuple[float, float]:
     limit and settings): rebuilding the definitions (a new version) and only the materialised rows (a run that
     wrote data; one that did not costs nothing)."""
     with Warehouse(path) as warehouse:
-        con = warehouse.con
         started = time.perf_counter()
-        views.refresh(con, force=True)
+        views.refresh(warehouse, force=True)
         full = time.perf_counter() - started
         started = time.perf_counter()
-        views.refresh(con, rows=True)
+        views.refresh(warehouse, rows=True)
         return full, time.perf_counter() - started
 
 

@@ -7,16 +7,23 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from syncer import commands, demo, logs
+from syncer import logs
 from syncer.errors import SyncerError
 
+SANDBOX_HELP = "serve a faithful local stand-in of the Lead Provider API"
 
-def add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+
+def add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser], full: bool) -> None:
+    """The sandbox's options need its modules (profiles, chaos, the web app): they are loaded only when the
+    command line is about the sandbox; any other command lists it by name and help alone."""
+    if not full:
+        commands.add_parser("sandbox", help=SANDBOX_HELP)
+        return
     from syncer.sandbox.app import DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW
     from syncer.sandbox.chaos import PROFILES
     from syncer.sandbox.profiles import PROFILES as APIS
 
-    parser = commands.add_parser("sandbox", help="serve a faithful local stand-in of the Lead Provider API")
+    parser = commands.add_parser("sandbox", help=SANDBOX_HELP)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port to listen on; 0 picks a free one")
     parser.add_argument("--seed", type=int, default=1, help="the same seed always gives the same world")
@@ -61,10 +68,11 @@ def add_finance(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """`argv` decides only whether the sandbox's full options are built (None: they are)."""
     parser = argparse.ArgumentParser(prog="syncer", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    add_sandbox(commands)
+    add_sandbox(commands, full=argv is None or "sandbox" in argv[:1])
     sync = commands.add_parser("sync", help="one incremental sync of every configured source into the warehouse")
     sync.add_argument("--config", type=Path, default=Path("config.toml"), help="TOML config (default config.toml)")
     sync.add_argument("--stream", action="append", help="only this stream (repeatable)")
@@ -83,8 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(words).parse_args(words)
     logs.configure()
+    # what a command needs is imported when it runs: a cron-style `syncer sync` with nothing to do should not
+    # pay for the sandbox's web server, the daemon's scheduler or the readers' formats
+    from syncer import commands
+
     try:
         if args.command == "sync":
             return commands.sync(args.config, args.stream, args.full)
@@ -109,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return demo_daemon.run(participants=args.participants, seed=args.seed, seconds=args.seconds)
         if args.command == "demo":
+            from syncer import demo
+
             return demo.run(participants=args.participants, seed=args.seed)
         if args.command == "run":
             return commands.run(args.config)

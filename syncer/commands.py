@@ -1,4 +1,7 @@
-"""The CLI's commands as plain functions: load settings, call the library once, render."""
+"""The CLI's commands as plain functions: load settings, call the library once, render.
+
+The readers' modules (statement, workbook, export, reconcile, dictionary) are imported by the command that uses
+them, so that `syncer sync` starts without them."""
 
 from __future__ import annotations
 
@@ -11,13 +14,8 @@ from pathlib import Path
 import duckdb
 
 from syncer import contracts as contract_file
-from syncer import statement as statement_page
-from syncer import workbook
 from syncer.config import load_settings
-from syncer.dictionary import fresh_markdown, markdown
 from syncer.errors import WarehouseLocked
-from syncer.export import export as export_all
-from syncer.reconcile import render, report
 from syncer.snapshot import publish, snapshot_path
 from syncer.status import render_table, status_rows
 from syncer.sync import StreamResult, run_sync
@@ -91,7 +89,7 @@ def views(config: Path) -> int:
     settings = load_settings(config)
     contracts = contract_file.for_settings(settings)  # validated before the warehouse is opened
     with Warehouse(settings.warehouse.path) as warehouse:
-        refreshed = refresh(warehouse.con, force=True, contracts=contracts)
+        refreshed = refresh(warehouse, force=True, contracts=contracts)
     rows = sum(refreshed.reference_rows.values())
     print(
         f"{len(refreshed.views)} views created or replaced and {len(refreshed.reference_rows)} reference tables "
@@ -105,6 +103,8 @@ def views(config: Path) -> int:
 
 
 def dictionary(config: Path | None) -> int:
+    from syncer.dictionary import fresh_markdown, markdown
+
     if config is None:
         print(fresh_markdown(), end="")
         return 0
@@ -114,6 +114,8 @@ def dictionary(config: Path | None) -> int:
 
 
 def reconcile(config: Path, source: str | None, statement: str | None, fmt: str) -> int:
+    from syncer.reconcile import render, report
+
     with reading(config) as con:
         print(render(report(con, source, statement), fmt))
     return 0
@@ -121,12 +123,17 @@ def reconcile(config: Path, source: str | None, statement: str | None, fmt: str)
 
 def statement(config: Path, statement_id: str | None, source: str | None, fmt: str) -> int:
     """`statement_id` None: the next open statement to close."""
+    from syncer import statement as statement_page
+
     with reading(config) as con:
         print(statement_page.render(statement_page.load(con, statement_id, source), fmt))
     return 0
 
 
 def export(config: Path, fmt: str, out: Path) -> int:
+    from syncer import workbook
+    from syncer.export import export as export_all
+
     if fmt == "xlsx":
         with reading(config) as con:
             path, sheets = workbook.write(con, out)

@@ -1,8 +1,9 @@
 """The data dictionary: every table, view and column of the warehouse with its `COMMENT ON` text, as Markdown.
 
-The comments live next to what they describe (sql/views/*.sql for views, sql/comments/tables.sql for tables)
-and reach the warehouse through `views.refresh`; this module only reads them back. docs/data-dictionary.md is
-`syncer dictionary` run on a fresh warehouse, and a test keeps it current.
+The comments live next to what they describe (sql/views/*.sql for views, sql/comments/NNN_*.sql for the tables
+and columns the migration sql/schema/NNN_*.sql creates) and reach the warehouse through `views.refresh`; this
+module only reads them back. docs/data-dictionary.md is `syncer dictionary` run on a fresh warehouse, and a test
+keeps it current.
 """
 
 from __future__ import annotations
@@ -107,5 +108,5 @@ def markdown(con: duckdb.DuckDBPyConnection) -> str:
 def fresh_markdown() -> str:
     """The dictionary of an empty warehouse built by this version: what docs/data-dictionary.md holds."""
     with Warehouse(":memory:") as warehouse:
-        views.refresh(warehouse.con)
+        views.refresh(warehouse)
         return markdown(warehouse.con)

@@ -1,7 +1,8 @@
 """`syncer reconcile`: what each statement will pay (or paid), what is clawed back on it, and what looks wrong.
 
-Reads the views (statement_reconciliation, declaration_anomalies) through the queries in sql/reconcile/ and
-renders them as a table for people, or CSV or JSON for tools.
+Reads the views (statement_reconciliation, declaration_anomalies) through the queries in sql/reconcile/, runs
+the finance layer's invariants (sql/checks/*.sql, each a query for the rows that break it), and renders them as
+a table for people, or CSV or JSON for tools.
 """
 
 from __future__ import annotations
@@ -44,12 +45,14 @@ SUMMARY_COLUMNS = {
     "anomalies": "anomalies",
 }
 ANOMALY_COLUMNS = ("source", "severity", "anomaly_code", "anomalies", "title")
+CHECK_COLUMNS = ("check", "offending_rows", "holds")
 
 
 @dataclass(frozen=True)
 class Report:
     statements: list[Row] = field(default_factory=list)
     anomalies: list[Row] = field(default_factory=list)
+    checks: list[Row] = field(default_factory=list)
 
 
 def rows(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any]) -> list[Row]:
@@ -60,7 +63,28 @@ def rows(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any]) -> 
 
 def report(con: duckdb.DuckDBPyConnection, source: str | None = None, statement_id: str | None = None) -> Report:
     params = {"source": source, "statement_id": statement_id}
-    return Report(rows(con, "statement_summary", params), rows(con, "anomaly_counts", params))
+    return Report(rows(con, "statement_summary", params), rows(con, "anomaly_counts", params), checks(con))
+
+
+def check_names() -> list[str]:
+    return [name.removesuffix(".sql") for name in sqlfiles.listing("checks")]
+
+
+def check_query(name: str) -> str:
+    """The SELECT of sql/checks/<name>.sql: the rows that break the invariant (none while it holds)."""
+    return sqlfiles.read(f"checks/{name}.sql").strip().rstrip(";")
+
+
+def checks(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    """Every invariant with how many rows break it. Each covers the whole warehouse, whatever the report is
+    narrowed to: an invariant that fails anywhere makes every number built on the same views suspect. Counted in
+    DuckDB, so a check that fails on a million rows costs no more than one that holds."""
+    found = []
+    for name in check_names():
+        row = con.execute(f"SELECT count(*) FROM (\n{check_query(name)}\n)").fetchone()
+        offending = int(row[0]) if row else 0
+        found.append({"check": name, "offending_rows": offending, "holds": offending == 0})
+    return found
 
 
 def top_anomalies(con: duckdb.DuckDBPyConnection, limit: int = 10, source: str | None = None) -> list[Row]:
@@ -97,13 +121,19 @@ def as_table(report: Report) -> str:
     total = sum(int(row["anomalies"]) for row in report.anomalies)
     parts += ["", f"Anomalies ({total}):"]
     parts.append(render_table(counts, ANOMALY_COLUMNS) if counts else "  none")
+    failing = sum(1 for row in report.checks if not row["holds"])
+    verdict = f"{failing} fail" if failing else "all hold"
+    parts += ["", f"Checks ({len(report.checks)}, {verdict}):"]
+    checked = [{name: text(row[name]) for name in CHECK_COLUMNS} for row in report.checks]
+    parts.append(render_table(checked, CHECK_COLUMNS) if checked else "  none")
     return "\n".join(parts)
 
 
 def as_csv(report: Report) -> str:
-    """Two CSV blocks, each with its header: the statements, a blank line, the anomaly counts."""
+    """Three CSV blocks, each with its header and a blank line between: the statements, the anomaly counts, the
+    checks."""
     out = io.StringIO()
-    for block in (report.statements, report.anomalies):
+    for block in (report.statements, report.anomalies, report.checks):
         if out.tell():
             out.write("\n")
         if block:
@@ -114,7 +144,8 @@ def as_csv(report: Report) -> str:
 
 
 def as_json(report: Report) -> str:
-    return json.dumps({"statements": report.statements, "anomalies": report.anomalies}, default=str, indent=2)
+    found = {"statements": report.statements, "anomalies": report.anomalies, "checks": report.checks}
+    return json.dumps(found, default=str, indent=2)
 
 
 def render(report: Report, fmt: str = "table") -> str:

@@ -15,7 +15,9 @@ changed since the last refresh (the fingerprint in `finance_layer` differs) or o
    evenly), as many as its previous build's rows need at about ROWS_PER_PART each. That bounds the memory a
    model over millions of rows needs and stores each range's rows together. The column should be one the
    model's windows and groups partition by, so that each part computes whole partitions;
-3. re-applies sql/comments/tables.sql, the comments on every table and column the migrations create;
+3. re-applies sql/comments/*.sql, the comments on every table and column the migrations create: one file per
+   migration, named like it (sql/comments/002_participants.sql for sql/schema/002_participants.sql), so that
+   a table's comments sit beside the migration that defines it;
 
 and it rebuilds the materialised rows (`cache_<name>`) of the models marked `-- materialized: table` then, and
 whenever a sync has written data since they were last built (sync_runs says so), so a run that changed
@@ -57,7 +59,6 @@ PART_BOUNDS = "123456789abcdef"
 # warehouse is built in one statement, which costs less than many
 ROWS_PER_PART = 500_000
 MAX_PARTS = len(PART_BOUNDS) + 1
-COMMENTS = "comments/tables.sql"
 COMMENT_TARGET = re.compile(r"^COMMENT ON (?:TABLE|COLUMN) (\w+(?:\.\w+)?) IS ", re.IGNORECASE | re.MULTILINE)
 
 
@@ -72,6 +73,10 @@ def reference_files() -> dict[str, Path]:
 
 def view_files() -> list[str]:
     return sqlfiles.listing("views")
+
+
+def comment_files() -> list[str]:
+    return sqlfiles.listing("comments")
 
 
 def view_name(file_name: str) -> str:
@@ -225,25 +230,34 @@ def quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def apply_comments(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Applies each COMMENT ON; one whose table or column does not exist (yet, or any more) is skipped and
-    answered, so a schema change never stops a sync over documentation. Tests keep the answer empty."""
-    existing = {
+def comment_targets(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """What a COMMENT ON can name in the warehouse: each table, and each column of a table or view."""
+    return {
         f"{table}.{column}" if column else table
         for table, column in con.execute(
             "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' AND NOT internal "
             "UNION ALL SELECT table_name, NULL FROM duckdb_tables() WHERE schema_name = 'main'"
         ).fetchall()
     }
+
+
+def apply_comments(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Applies each COMMENT ON of sql/comments/, file by file; one whose table or column does not exist (yet, or
+    any more) is skipped and answered, so a schema change never stops a sync over documentation. Tests keep the
+    answer empty."""
+    existing = comment_targets(con)
     skipped = []
-    for statement in con.extract_statements(sqlfiles.read(COMMENTS)):
-        target = COMMENT_TARGET.search(statement.query)
-        if target is None:
-            raise StoreError(f"sql/{COMMENTS} may only hold COMMENT ON TABLE/COLUMN: {statement.query.strip()[:80]}")
-        if target.group(1) not in existing:
-            skipped.append(target.group(1))
-            continue
-        con.execute(statement.query)
+    for name in comment_files():
+        for statement in con.extract_statements(sqlfiles.read(f"comments/{name}")):
+            target = COMMENT_TARGET.search(statement.query)
+            if target is None:
+                raise StoreError(
+                    f"sql/comments/{name} may only hold COMMENT ON TABLE/COLUMN: {statement.query.strip()[:80]}"
+                )
+            if target.group(1) not in existing:
+                skipped.append(target.group(1))
+                continue
+            con.execute(statement.query)
     if skipped:
         log.warning("comments skipped: no such table or column", targets=skipped)
     return skipped
@@ -256,7 +270,8 @@ def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
         digest.update(path.name.encode() + path.read_bytes())
     for name in view_files():
         digest.update(name.encode() + sqlfiles.read(f"views/{name}").encode())
-    digest.update(sqlfiles.read(COMMENTS).encode())
+    for name in comment_files():
+        digest.update(name.encode() + sqlfiles.read(f"comments/{name}").encode())
     digest.update(repr(con.execute("SELECT name FROM schema_migrations ORDER BY name").fetchall()).encode())
     return digest.hexdigest()
 
@@ -293,14 +308,13 @@ def rebuild_caches(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def refresh(
-    con: duckdb.DuckDBPyConnection, force: bool = False, rows: bool = False, contracts: Contracts | None = None
+    warehouse: Warehouse, force: bool = False, rows: bool = False, contracts: Contracts | None = None
 ) -> Refreshed:
     """All or nothing: the reference data, views and comments when their definitions changed (or `force`), and
     the materialised rows when those were rebuilt, when a sync wrote data since they were last built, or when
     `rows` says the data changed some other way; and the contracts tables when `contracts` (already validated)
     differs from what they hold. The money views read those tables directly, so no rows need rebuilding."""
-    con.execute("BEGIN")
-    try:
+    with warehouse.transaction() as con:
         loaded = contract_file.write(con, contracts) if contracts is not None else False
         current = fingerprint(con)
         fingerprint_built, rows_built_at = built(con)
@@ -318,10 +332,6 @@ def refresh(
                 "INSERT INTO finance_layer VALUES (?, CASE WHEN ? THEN now() ELSE ? END, now())",
                 [current, result.definitions_rebuilt, rows_built_at],
             )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return result
 
 
@@ -341,7 +351,7 @@ def missing_views(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def refresh_views(warehouse: Warehouse, contracts: Contracts | None = None) -> Refreshed:
     """The end of every sync run: the finance layer is rebuilt over the data just written."""
-    refreshed = refresh(warehouse.con, contracts=contracts)
+    refreshed = refresh(warehouse, contracts=contracts)
     log.info(
         "views refreshed",
         definitions_rebuilt=refreshed.definitions_rebuilt,

@@ -108,7 +108,7 @@ class Ledger:
 
     def refresh(self) -> None:
         terms = Contracts(tuple(self.contracts), tuple(self.adjustments), uuid.uuid4().hex, None)
-        views.refresh(self.warehouse.con, force=True, contracts=terms)
+        views.refresh(self.warehouse, force=True, contracts=terms)
 
     def rows(self, sql: str, params: Any = None) -> list[Row]:
         cursor = self.warehouse.con.execute(sql, params)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -65,43 +66,47 @@ def is_date(value: object) -> bool:
     return True
 
 
-def strict_format_checker() -> FormatChecker:
+def strict_format_checker(is_moment: Callable[[object], bool] = is_timestamp) -> FormatChecker:
+    """OAS 3.0's format checks, with `date-time` as the service spells it (`is_moment`) and `date` as YYYY-MM-DD."""
     checker = FormatChecker(formats=())
     checker.checkers = dict(oas30_format_checker.checkers)
-    checker.checks("date-time")(lambda value: not isinstance(value, str) or is_timestamp(value))
+    checker.checks("date-time")(lambda value: not isinstance(value, str) or is_moment(value))
     checker.checks("date")(lambda value: not isinstance(value, str) or is_date(value))
     return checker
+
+
+def each_schema(node: object, change: Callable[[dict[str, Any]], None]) -> None:
+    """Applies `change` to every object of a document, depth first, in place."""
+    if isinstance(node, dict):
+        change(node)
+        for child in node.values():
+            each_schema(child, change)
+    elif isinstance(node, list):
+        for child in node:
+            each_schema(child, change)
 
 
 def strictly(schemas: dict[str, Any]) -> dict[str, Any]:
     """Every object schema with `properties` requires all of them and allows nothing else."""
     result = copy.deepcopy(schemas)
 
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("properties"), dict):
-                node["required"] = list(node["properties"])
-                node["additionalProperties"] = False
-            for child in node.values():
-                walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
+    def close(node: dict[str, Any]) -> None:
+        if isinstance(node.get("properties"), dict):
+            node["required"] = list(node["properties"])
+            node["additionalProperties"] = False
 
-    walk(result)
+    each_schema(result, close)
     return result
 
 
 def nullable_enums(node: object) -> None:
     """`nullable: true` with an `enum` lacking null: allow null, as the document means (see the module docstring)."""
-    if isinstance(node, dict):
-        if node.get("nullable") is True and isinstance(node.get("enum"), list) and None not in node["enum"]:
-            node["enum"] = [*node["enum"], None]
-        for child in node.values():
-            nullable_enums(child)
-    elif isinstance(node, list):
-        for child in node:
-            nullable_enums(child)
+
+    def allow_null(schema: dict[str, Any]) -> None:
+        if schema.get("nullable") is True and isinstance(schema.get("enum"), list) and None not in schema["enum"]:
+            schema["enum"] = [*schema["enum"], None]
+
+    each_schema(node, allow_null)
 
 
 @cache

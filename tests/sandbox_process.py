@@ -1,12 +1,17 @@
-"""Starts the real `syncer sandbox` server as a subprocess on a free loopback port (shared by tests and bench)."""
+"""The sandbox as tests reach it: the real `syncer sandbox` server as a subprocess on a free loopback port (shared
+by tests and bench), or the same app served in this process with no socket (the fast tier)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -14,9 +19,50 @@ from typing import Any
 
 import httpx
 
+from syncer.sandbox.inprocess import InProcessTransport
+from syncer.sandbox.server import SandboxOptions, build_app
+from syncer.sandbox.world import World
+
+
+class Sandbox(ABC):
+    """What a test uses of a sandbox, however it is reached: its providers' tokens, clients of its API, and the
+    hidden service side (/sandbox/...)."""
+
+    url: str
+    tokens: dict[str, str]
+
+    @abstractmethod
+    def connect(self, headers: dict[str, str]) -> httpx.Client:
+        """A client of this sandbox sending `headers` (closing it closes its connection)."""
+
+    @property
+    def token(self) -> str:
+        return next(iter(self.tokens.values()))
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        return self.connect({"Authorization": f"Bearer {token or self.token}", "Accept": "application/json"})
+
+    def anonymous(self) -> httpx.Client:
+        """A client that sends no Authorization header unless a request names one."""
+        return self.connect({"Accept": "application/json"})
+
+    def tick(self, days: int) -> dict[str, Any]:
+        with self.connect({}) as http:
+            response = http.post("/sandbox/tick", json={"days": days}, timeout=120)
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+    def truth(self, token: str | None = None) -> dict[str, Any]:
+        with self.connect({"Authorization": f"Bearer {token or self.token}"}) as http:
+            response = http.get("/sandbox/truth", timeout=120)
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
 
 @dataclass
-class SandboxProcess:
+class SandboxProcess(Sandbox):
     seed: int = 1
     participants: int = 60
     providers: int = 3
@@ -64,24 +110,43 @@ class SandboxProcess:
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         self.stop()
 
-    @property
-    def token(self) -> str:
-        return next(iter(self.tokens.values()))
-
-    def client(self, token: str | None = None) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {token or self.token}", "Accept": "application/json"}
+    def connect(self, headers: dict[str, str]) -> httpx.Client:
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
-    def tick(self, days: int) -> dict[str, Any]:
-        response = httpx.post(f"{self.url}/sandbox/tick", json={"days": days}, timeout=120)
-        response.raise_for_status()
-        result: dict[str, Any] = response.json()
-        return result
 
-    def truth(self, token: str | None = None) -> dict[str, Any]:
-        response = httpx.get(
-            f"{self.url}/sandbox/truth", headers={"Authorization": f"Bearer {token or self.token}"}, timeout=120
+class InProcessSandbox(Sandbox):
+    """`world` served as `syncer sandbox` serves it (syncer.sandbox.server.build_app), with no socket. The rate
+    limit is off unless `options` set one: the tests that share a token would otherwise share its budget."""
+
+    def __init__(self, world: World, api: str = "rect-v3", **options: Any) -> None:
+        self.world = world
+        self.app = build_app(world, SandboxOptions(**{"seed": world.seed, "api": api, "rate_limit": 10**9, **options}))
+        self.url = "http://sandbox"
+        self.tokens = {p.name: p.token for p in world.providers.values()}
+
+    def connect(self, headers: dict[str, str]) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers=headers, transport=InProcessTransport(self.app), timeout=30)
+
+
+@contextlib.contextmanager
+def twins(
+    tier: str, seed: int, participants: int, chaos: str = "none", chaos_slow: float = 5.0
+) -> Iterator[tuple[Sandbox, Sandbox]]:
+    """Two sandboxes of one seed: two worlds served in this process ("in-process"), or two `syncer sandbox`
+    processes started together ("loopback"), whose string hashing differs."""
+    if tier == "in-process":
+        one, two = (
+            InProcessSandbox(World(seed=seed, participants=participants), chaos=chaos, chaos_slow=chaos_slow)
+            for _ in range(2)
         )
-        response.raise_for_status()
-        result: dict[str, Any] = response.json()
-        return result
+        yield one, two
+        return
+    extra = ["--chaos-slow", str(chaos_slow)]
+    first, second = (SandboxProcess(seed=seed, participants=participants, chaos=chaos, extra=extra) for _ in range(2))
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(SandboxProcess.start, (first, second)))
+        yield first, second
+    finally:
+        first.stop()
+        second.stop()

@@ -26,6 +26,8 @@ from syncer.warehouse import Warehouse
 from tests.finance_truth import LIVE, ROLE, Item, Observer, World, anomalies, checked, moment
 from tests.sandbox_process import SandboxProcess
 
+pytestmark = pytest.mark.slow  # a real `syncer sandbox` (or `syncer`) process over loopback
+
 SOURCE = "lp"
 Found = set[tuple[str, str]]
 
@@ -216,7 +218,7 @@ def test_an_edited_situation_shows_exactly_its_anomaly(clean: Clean, edit: Edit,
     shutil.copy(clean.path, copy)
     with Warehouse(copy) as warehouse:
         hit = edit.apply(warehouse.con, clean.world)
-        views.refresh(warehouse.con, rows=True)
+        views.refresh(warehouse, rows=True)
     assert hit and found(copy) == {(key, edit.code) for key in hit}, edit.why
     assert all(explained(copy, edit.code).values())
     with duckdb.connect(str(copy), read_only=True) as con:  # the rest of the finance layer still answers

@@ -48,6 +48,7 @@ def test_parameters_the_server_would_silently_misread_are_refused(params: dict[s
         validate_params(params)
 
 
+@pytest.mark.slow
 def test_a_429_waits_for_the_next_window_and_succeeds(limited: SandboxProcess) -> None:
     with ApiClient(f"{limited.url}/api/v3", limited.token, rate_limit=1000, rate_window=2) as client:
         for _ in range(7):
@@ -56,6 +57,7 @@ def test_a_429_waits_for_the_next_window_and_succeeds(limited: SandboxProcess) -
         assert client.stats.requests >= 8
 
 
+@pytest.mark.slow
 def test_the_client_budget_keeps_a_run_under_the_limit(limited: SandboxProcess) -> None:
     token = list(limited.tokens.values())[1]
     with ApiClient(f"{limited.url}/api/v3", token, rate_limit=4, rate_window=2) as client:
@@ -64,6 +66,7 @@ def test_the_client_budget_keeps_a_run_under_the_limit(limited: SandboxProcess) 
         assert client.stats.throttled == 0 and client.stats.waited_seconds > 0
 
 
+@pytest.mark.slow
 def test_client_errors_are_permanent_and_name_the_detail(sandbox: SandboxProcess) -> None:
     with (
         ApiClient(f"{sandbox.url}/api/v3", "not-a-token", max_retries=0) as client,
@@ -82,6 +85,7 @@ def test_client_errors_are_permanent_and_name_the_detail(sandbox: SandboxProcess
     ("name", "sizes", "ties_rare"),
     [("participant-declarations", range(25, 80, 6), True), ("statements", range(20, 70), False)],
 )
+@pytest.mark.slow
 def test_paging_rereads_only_ties_that_straddle_a_boundary(
     sandbox: SandboxProcess, name: str, sizes: range, ties_rare: bool
 ) -> None:

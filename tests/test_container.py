@@ -36,12 +36,30 @@ def instructions(text: str) -> list[Instruction]:
 
 
 def stages(text: str) -> list[list[Instruction]]:
+    """The instructions of each stage, from its FROM (the ARGs before the first FROM are `build_args`')."""
     result: list[list[Instruction]] = []
     for instruction in instructions(text):
         if instruction[0] == "FROM":
             result.append([])
-        result[-1].append(instruction)
+        if result:
+            result[-1].append(instruction)
     return result
+
+
+def build_args(text: str) -> dict[str, str]:
+    """The ARGs declared before the first FROM, which FROM lines may use: {name: default}."""
+    result = {}
+    for word, rest in instructions(text):
+        if word == "FROM":
+            break
+        assert word == "ARG", f"only ARG may come before the first FROM, not {word}"
+        name, _, default = rest.partition("=")
+        result[name] = default
+    return result
+
+
+def resolve(value: str, defaults: dict[str, str]) -> str:
+    return re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: defaults[m.group(1) or m.group(2)], value)
 
 
 @pytest.fixture(scope="module")
@@ -49,13 +67,21 @@ def dockerfile() -> list[list[Instruction]]:
     return stages((ROOT / "Dockerfile").read_text())
 
 
+@pytest.fixture(scope="module")
+def defaults() -> dict[str, str]:
+    return build_args((ROOT / "Dockerfile").read_text())
+
+
 def args(stage: list[Instruction], word: str) -> list[str]:
     return [rest for name, rest in stage if name == word]
 
 
-def test_the_runtime_image(dockerfile: list[list[Instruction]]) -> None:
+def test_the_runtime_image(dockerfile: list[list[Instruction]], defaults: dict[str, str]) -> None:
     build, runtime = dockerfile[0], dockerfile[-1]
-    assert re.fullmatch(r"python:3\.1[1-9]-slim", args(runtime, "FROM")[0])
+    # by default the official slim Python; both stages on the one base, which `--build-arg BASE=...` swaps
+    # (make container-test builds on a local Debian base)
+    assert args(runtime, "FROM") == ["${BASE}"] and args(build, "FROM") == ["${BASE} AS build"]
+    assert re.fullmatch(r"python:3\.1[1-9]-slim", resolve(args(runtime, "FROM")[0], defaults))
     # installed from pyproject.toml: the build stage makes the wheel, the runtime stage installs it
     assert any(rest.startswith("pyproject.toml") for rest in args(build, "COPY"))
     assert any("pip wheel" in rest for rest in args(build, "RUN"))

@@ -161,7 +161,7 @@ def test_an_unchanged_file_is_not_written_again(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD)
     loaded = contracts.load(path, {"lp"})
     with Warehouse(tmp_path / "w.duckdb") as warehouse:
-        assert views.refresh(warehouse.con, contracts=loaded).contracts_loaded
-        assert not views.refresh(warehouse.con, contracts=loaded).contracts_loaded
-        assert views.refresh(warehouse.con, contracts=contracts.Contracts.empty()).contracts_loaded
+        assert views.refresh(warehouse, contracts=loaded).contracts_loaded
+        assert not views.refresh(warehouse, contracts=loaded).contracts_loaded
+        assert views.refresh(warehouse, contracts=contracts.Contracts.empty()).contracts_loaded
         assert warehouse.query("SELECT count(*) FROM contract_terms") == [(0,)]

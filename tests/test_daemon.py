@@ -274,6 +274,7 @@ def test_a_stop_request_cuts_a_retry_wait_short(tmp_path: Path) -> None:
     assert time.monotonic() - started < 300  # cut short: far less than the wait asked for, on any machine
 
 
+@pytest.mark.slow
 def test_a_stop_between_pages_keeps_whole_pages_and_the_next_run_converges(
     sandbox: SandboxProcess, tmp_path: Path
 ) -> None:

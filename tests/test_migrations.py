@@ -12,6 +12,8 @@ from syncer.warehouse import Warehouse
 from tests.sandbox_process import SandboxProcess
 from tests.warehouse_truth import SOURCE, differences, settings_for, truth_items, warehouse_items
 
+pytestmark = pytest.mark.slow  # a real `syncer sandbox` (or `syncer`) process over loopback
+
 RAW_TABLES = (
     "participants",
     "participant_enrolments",

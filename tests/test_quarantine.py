@@ -23,52 +23,49 @@ from syncer.sync import sync_stream
 from syncer.warehouse import Warehouse
 from tests.sandbox_process import SandboxProcess
 
+pytestmark = pytest.mark.slow  # a real `syncer sandbox` (or `syncer`) process over loopback
+
 STREAM = BY_NAME["participant-declarations"]
 COUNTER = itertools.count()
 
 
+GONE = object()  # the key is deleted
+# how -> (where: "item" or "attributes", key, the value it gets, or GONE)
+DAMAGE: dict[str, tuple[str, str, Any]] = {
+    "no id": ("item", "id", GONE),
+    "id not a uuid": ("item", "id", "declaration-1"),
+    "id a number": ("item", "id", 42),
+    "no attributes": ("item", "attributes", GONE),
+    "wrong type": ("item", "type", "participant"),
+    "no updated_at": ("attributes", "updated_at", GONE),
+    "impossible timestamp": ("attributes", "updated_at", "2025-13-45T25:61:00Z"),
+    "timestamp a number": ("attributes", "declaration_date", 1700000000),
+    "state a number": ("attributes", "state", 7),
+    "boolean as text": ("attributes", "uplift_paid", "yes"),
+    "participant_id missing": ("attributes", "participant_id", GONE),
+    "statement_id not a uuid": ("attributes", "statement_id", "next month"),
+}
+
+
 def break_item(item: dict[str, Any], how: str) -> Any:
+    if how == "not an object":
+        return "participant-declaration"
+    if how == "null":
+        return None
     broken = copy.deepcopy(item)
-    attributes = broken["attributes"]
-    match how:
-        case "no id":
-            del broken["id"]
-        case "id not a uuid":
-            broken["id"] = "declaration-1"
-        case "id a number":
-            broken["id"] = 42
-        case "attributes a list":
-            broken["attributes"] = [attributes]
-        case "no attributes":
-            del broken["attributes"]
-        case "no updated_at":
-            del attributes["updated_at"]
-        case "impossible timestamp":
-            attributes["updated_at"] = "2025-13-45T25:61:00Z"
-        case "timestamp a number":
-            attributes["declaration_date"] = 1700000000
-        case "state a number":
-            attributes["state"] = 7
-        case "boolean as text":
-            attributes["uplift_paid"] = "yes"
-        case "wrong type":
-            broken["type"] = "participant"
-        case "participant_id missing":
-            del attributes["participant_id"]
-        case "statement_id not a uuid":
-            attributes["statement_id"] = "next month"
-        case "not an object":
-            return "participant-declaration"
-        case "null":
-            return None
+    if how == "attributes a list":
+        broken["attributes"] = [broken["attributes"]]
+        return broken
+    where, key, value = DAMAGE[how]
+    target = broken if where == "item" else broken["attributes"]
+    if value is GONE:
+        del target[key]
+    else:
+        target[key] = value
     return broken
 
 
-BREAKAGES = (
-    "no id", "id not a uuid", "id a number", "attributes a list", "no attributes", "no updated_at",
-    "impossible timestamp", "timestamp a number", "state a number", "boolean as text", "wrong type",
-    "participant_id missing", "statement_id not a uuid", "not an object", "null",
-)  # fmt: skip
+BREAKAGES = (*DAMAGE, "attributes a list", "not an object", "null")
 
 
 @pytest.fixture(scope="module")

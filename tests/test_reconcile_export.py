@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from syncer import cli, dictionary, views
+from syncer import cli, dictionary, reconcile, views
 from syncer.sync import run_sync
 from syncer.warehouse import Warehouse
 from tests import finance_truth
@@ -70,6 +70,10 @@ def test_reconcile_prints_the_statement_summary_and_anomaly_counts(
     assert counts and f"Anomalies ({sum(counts.values())}):" in out
     for anomaly, n in counts.items():
         assert any(anomaly in line and f" {n} " in f" {line} " for line in out.splitlines()), anomaly
+    assert f"Checks ({len(reconcile.check_names())}, all hold):" in out
+    assert all(
+        any(line.split() == [check, "0", "yes"] for line in out.splitlines()) for check in reconcile.check_names()
+    )
 
 
 def test_reconcile_json_for_one_statement(synced: Synced, capsys: pytest.CaptureFixture[str]) -> None:
@@ -87,18 +91,26 @@ def test_reconcile_json_for_one_statement(synced: Synced, capsys: pytest.Capture
     expected = Counter(c for key, c in finance_truth.anomalies(synced.world) if key in on_it)
     assert {a["anomaly_code"]: a["anomalies"] for a in report["anomalies"]} == dict(expected)
     assert row["anomalies"] == sum(expected.values())
+    # the invariants cover the whole warehouse, whichever statement is asked about
+    assert [(c["check"], c["offending_rows"], c["holds"]) for c in report["checks"]] == [
+        (check, 0, True) for check in reconcile.check_names()
+    ]
 
 
 def test_reconcile_csv_and_source_filter(synced: Synced, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "reconcile", "--config", str(synced.config), "--format", "csv")
     assert code == 0
-    statements_block, anomalies_block = out.rstrip("\n").split("\n\n")
+    statements_block, anomalies_block, checks_block = out.rstrip("\n").split("\n\n")
     rows = list(csv.DictReader(io.StringIO(statements_block)))
     assert {r["statement_id"] for r in rows} == set(expected_statements(synced.world))
     assert {r["paid"] for r in rows} <= {"true", "false"}
     assert sum(int(r["anomalies"]) for r in csv.DictReader(io.StringIO(anomalies_block))) == len(
         finance_truth.anomalies(synced.world)
     )
+    checks = list(csv.DictReader(io.StringIO(checks_block)))
+    assert [(r["check"], r["offending_rows"], r["holds"]) for r in checks] == [
+        (check, "0", "true") for check in reconcile.check_names()
+    ]
     code, out, _ = run(capsys, "reconcile", "--config", str(synced.config), "--source", "nobody")
     assert code == 0 and "Statements (0):" in out and "Anomalies (0):" in out
 

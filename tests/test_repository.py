@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 from pathlib import Path
@@ -45,3 +46,67 @@ def test_the_reference_documents_the_tests_read_are_in_the_repository() -> None:
     tracked = set(tracked_files())
     for name in ("rect-v3-openapi.yaml", "ecf-v3-openapi.json", "ecf-v2-openapi.json", "api-facts.md", "README.md"):
         assert f"docs/reference/{name}" in tracked, name
+
+
+def imports_of(path: Path) -> set[str]:
+    """The project modules a module imports, at its top or inside functions."""
+    tree = ast.parse(path.read_text())
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("syncer"):
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.startswith("syncer")}
+    return found
+
+
+def module_graph() -> dict[str, set[str]]:
+    package = ROOT / "syncer"
+    names = {
+        ".".join(("syncer", *p.relative_to(package).with_suffix("").parts)).removesuffix(".__init__"): p
+        for p in package.rglob("*.py")
+    }
+    return {name: (imports_of(path) & names.keys()) - {name, "syncer"} for name, path in names.items()}
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(graph[node]):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_circles() -> None:
+    assert circles(module_graph()) == []
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_module_over_450_lines() -> None:
+    long = {p.name: n for p in (ROOT / "syncer").rglob("*.py") if (n := len(p.read_text().splitlines())) > 450}
+    assert long == {}

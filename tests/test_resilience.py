@@ -21,6 +21,8 @@ from syncer.sync import run_sync
 from tests.sandbox_process import SandboxProcess
 from tests.warehouse_truth import SOURCE, config_file, differences, settings_for, truth_items, warehouse_items
 
+pytestmark = pytest.mark.slow  # a real `syncer sandbox` (or `syncer`) process over loopback
+
 # event -> (stream, what the event answered that names the row that left scope)
 REMOVALS = {
     "merge": ("participants", "from_participant_id"),

@@ -1,4 +1,6 @@
-"""Authentication, provider scope and error bodies (api-facts §1.1, §1.2, §1.4, §9 trap 6), and /sandbox/truth."""
+"""Authentication, provider scope and error bodies (api-facts §1.1, §1.2, §1.4, §9 trap 6), and /sandbox/truth.
+
+In process, on the shared read-only world; the unknown-`/ecf`-path test runs over loopback too."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.sandbox_process import SandboxProcess
+from tests.sandbox_process import InProcessSandbox, Sandbox
 
 JSON = "application/json; charset=utf-8"
 UNAUTHORISED = {"error": "HTTP Token: Access denied"}
@@ -33,23 +35,15 @@ LISTS = {
 
 
 @pytest.fixture(scope="module")
-def truths(sandbox: SandboxProcess) -> dict[str, Truth]:
+def truths(rect_in_process: InProcessSandbox) -> dict[str, Truth]:
     """Provider name -> everything that provider can see."""
-    return {name: sandbox.truth(token) for name, token in sandbox.tokens.items()}
+    return {name: rect_in_process.truth(token) for name, token in rect_in_process.tokens.items()}
 
 
 @pytest.fixture(scope="module")
-def clients(sandbox: SandboxProcess) -> Iterator[dict[str, httpx.Client]]:
-    opened = {name: sandbox.client(token) for name, token in sandbox.tokens.items()}
-    yield opened
-    for c in opened.values():
-        c.close()
-
-
-@pytest.fixture(scope="module")
-def anonymous(sandbox: SandboxProcess) -> Iterator[httpx.Client]:
+def anonymous(rect_in_process: InProcessSandbox) -> Iterator[httpx.Client]:
     """No Authorization header unless a test passes one (a shared client: building one per request is slow)."""
-    with httpx.Client(base_url=sandbox.url, headers={"Accept": "application/json"}, timeout=30) as client:
+    with rect_in_process.anonymous() as client:
         yield client
 
 
@@ -80,10 +74,10 @@ GUARDED = (
 
 @pytest.mark.parametrize("authorization", BAD_AUTHORIZATION.values(), ids=BAD_AUTHORIZATION.keys())
 def test_missing_or_bad_token_is_401(
-    sandbox: SandboxProcess, anonymous: httpx.Client, truths: dict[str, Truth], authorization: str | None
+    rect_in_process: InProcessSandbox, anonymous: httpx.Client, truths: dict[str, Truth], authorization: str | None
 ) -> None:
     declaration = next(iter(truths.values()))["participant-declarations"][0]["id"]
-    headers = {} if authorization is None else {"Authorization": authorization.format(token=sandbox.token)}
+    headers = {} if authorization is None else {"Authorization": authorization.format(token=rect_in_process.token)}
     for path in GUARDED:
         response = anonymous.get(path.format(declaration=declaration), headers=headers)
         assert response.status_code == 401, (path, authorization)
@@ -92,11 +86,11 @@ def test_missing_or_bad_token_is_401(
         assert "www-authenticate" not in response.headers, "RECT sends no WWW-Authenticate (unlike ECF1)"
 
 
-def test_each_token_is_one_provider(sandbox: SandboxProcess, truths: dict[str, Truth]) -> None:
+def test_each_token_is_one_provider(rect_in_process: InProcessSandbox, truths: dict[str, Truth]) -> None:
     assert len(truths) >= 2
     for name, truth in truths.items():
         assert truth["_meta"]["provider"] == name
-    assert len(set(sandbox.tokens.values())) == len(sandbox.tokens)
+    assert len(set(rect_in_process.tokens.values())) == len(rect_in_process.tokens)
 
 
 # -- scope ----------------------------------------------------------------------------------------------------------
@@ -120,7 +114,9 @@ def single_url(kind: str, item_id: str) -> str:
         "participants/transfers",
     ],
 )
-def test_other_providers_records_are_404(clients: dict[str, httpx.Client], truths: dict[str, Truth], kind: str) -> None:
+def test_other_providers_records_are_404(
+    rect_clients: dict[str, httpx.Client], truths: dict[str, Truth], kind: str
+) -> None:
     checked = 0
     for mine, truth in truths.items():
         visible = ids(truth[kind])
@@ -131,18 +127,18 @@ def test_other_providers_records_are_404(clients: dict[str, httpx.Client], truth
             if kind == "participant-declarations":  # B's own declarations, not ones B merely sees
                 foreign = [d for d in foreign if d["attributes"]["lead_provider_name"] == theirs]
             for item in foreign[:3]:
-                response = clients[mine].get(single_url(kind, item["id"]))
+                response = rect_clients[mine].get(single_url(kind, item["id"]))
                 assert response.status_code == 404, (mine, kind, item["id"])
                 assert response.headers["content-type"] == JSON
                 assert response.json() == NOT_FOUND
                 checked += 1
             for item in truth[kind][:2]:  # while its own records are there
-                assert clients[mine].get(single_url(kind, item["id"])).status_code == 200
+                assert rect_clients[mine].get(single_url(kind, item["id"])).status_code == 200
     if kind in ("participants", "participant-declarations", "statements", "partnerships"):
         assert checked, f"no {kind} outside a provider's scope to try"
 
 
-def test_lists_hold_only_own_records(clients: dict[str, httpx.Client], truths: dict[str, Truth]) -> None:
+def test_lists_hold_only_own_records(rect_clients: dict[str, httpx.Client], truths: dict[str, Truth]) -> None:
     names = list(truths)
     for truth in truths.values():
         for participant in truth["participants"]:
@@ -202,13 +198,13 @@ NO_SUCH_ROUTE = (
 
 @pytest.mark.parametrize(("method", "path"), NO_SUCH_ROUTE, ids=[f"{m} {p}" for m, p in NO_SUCH_ROUTE])
 def test_unknown_route_is_a_json_404_when_json_is_asked_for(
-    clients: dict[str, httpx.Client],
+    rect_clients: dict[str, httpx.Client],
     anonymous: httpx.Client,
     truths: dict[str, Truth],
     method: str,
     path: str,
 ) -> None:
-    name, client = next(iter(clients.items()))
+    name, client = next(iter(rect_clients.items()))
     url = path.format(participant=truths[name]["participants"][0]["id"])
     response = client.request(method, url)
     assert response.status_code == 404
@@ -223,23 +219,23 @@ def test_unknown_route_is_a_json_404_when_json_is_asked_for(
     assert unauthenticated.json() == NO_ROUTE
 
 
-def test_dropped_ecf_suffix_routes_to_show(clients: dict[str, httpx.Client]) -> None:
+def test_dropped_ecf_suffix_routes_to_show(rect_both_tiers: Sandbox) -> None:
     """RECT dropped `/ecf`: /participants/ecf is a show with id `ecf` (404), /schools/ecf wants a cohort (400)."""
-    client = next(iter(clients.values()))
-    response = client.get("/api/v3/participants/ecf")
-    assert response.status_code == 404
-    assert response.json() == NOT_FOUND
-    schools = client.get("/api/v3/schools/ecf")
-    assert schools.status_code == 400
-    assert schools.json()["errors"][0]["title"] == "Bad parameter"
-    assert client.get("/api/v3/schools/ecf", params={"filter[cohort]": "2024"}).json() == NOT_FOUND
+    with rect_both_tiers.client() as client:
+        response = client.get("/api/v3/participants/ecf")
+        assert response.status_code == 404
+        assert response.json() == NOT_FOUND
+        schools = client.get("/api/v3/schools/ecf")
+        assert schools.status_code == 400
+        assert schools.json()["errors"][0]["title"] == "Bad parameter"
+        assert client.get("/api/v3/schools/ecf", params={"filter[cohort]": "2024"}).json() == NOT_FOUND
 
 
-def test_participant_without_transfers_is_404(clients: dict[str, httpx.Client], truths: dict[str, Truth]) -> None:
+def test_participant_without_transfers_is_404(rect_clients: dict[str, httpx.Client], truths: dict[str, Truth]) -> None:
     name, truth = next(iter(truths.items()))
     transferred = ids(truth["participants/transfers"])
     quiet = next(p["id"] for p in truth["participants"] if p["id"] not in transferred)
-    response = clients[name].get(f"/api/v3/participants/{quiet}/transfers")
+    response = rect_clients[name].get(f"/api/v3/participants/{quiet}/transfers")
     assert response.status_code == 404
     assert response.json() == NOT_FOUND
 
@@ -267,8 +263,10 @@ def keyed(items: list[Item], kind: str) -> dict[tuple[str, str], Item]:
 
 
 @pytest.mark.parametrize("kind", LISTS)
-def test_truth_equals_the_list_endpoints(clients: dict[str, httpx.Client], truths: dict[str, Truth], kind: str) -> None:
-    for name, client in clients.items():
+def test_truth_equals_the_list_endpoints(
+    rect_clients: dict[str, httpx.Client], truths: dict[str, Truth], kind: str
+) -> None:
+    for name, client in rect_clients.items():
         if kind == "schools":
             served = [row for c in COHORTS for row in every_row(client, "/schools", {"filter[cohort]": c})]
         else:

@@ -1,8 +1,10 @@
 """--chaos flaky|hostile: the faults a sync client meets, injected deterministically per request number.
 
-Outcomes are observed over real HTTP, one sequential client per server: a 5xx, a plain-text 429, a body cut short
-(valid HTTP, broken JSON), a connection reset mid-body, or a response slower than a second. The same seed must give
-the same sequence, /sandbox/chaos must count exactly what was seen, and --chaos none must inject nothing.
+Outcomes are observed by one sequential client per server: a 5xx, a plain-text 429, a body cut short (valid HTTP,
+broken JSON), a connection reset mid-body, or a response slower than a second. The same seed must give the same
+sequence, /sandbox/chaos must count exactly what was seen, and --chaos none must inject nothing. The servers run in
+process (where a reset reaches the client as a dropped connection, as over a socket); the hostile profile is also
+served by two `syncer sandbox` processes over loopback.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import httpx
 import pytest
 
 from syncer.sandbox.server import bind
-from tests.sandbox_process import SandboxProcess
+from syncer.sandbox.world import World
+from tests.sandbox_process import InProcessSandbox, Sandbox, twins
 
 REQUESTS = 150
 SLOW = 1.5  # --chaos-slow
@@ -65,23 +68,20 @@ def observe(client: httpx.Client, path: str) -> Outcome:
     return "ok", slow
 
 
-def run(process: SandboxProcess, count: int = REQUESTS) -> list[Outcome]:
+def run(process: Sandbox, count: int = REQUESTS) -> list[Outcome]:
     with process.client() as client:
         return [observe(client, path) for path in itertools.islice(itertools.cycle(PATHS), count)]
 
 
-def report(process: SandboxProcess) -> dict[str, Any]:
-    response = httpx.get(f"{process.url}/sandbox/chaos", timeout=30)
+def report(process: Sandbox) -> dict[str, Any]:
+    with process.connect({}) as http:
+        response = http.get("/sandbox/chaos")
     assert response.status_code == 200
     found: dict[str, Any] = response.json()
     return found
 
 
-def chaotic(profile: str, seed: int) -> SandboxProcess:
-    return SandboxProcess(seed=seed, participants=20, chaos=profile, extra=["--chaos-slow", str(SLOW)])
-
-
-def assert_report_matches(process: SandboxProcess, outcomes: list[Outcome]) -> None:
+def assert_report_matches(process: Sandbox, outcomes: list[Outcome]) -> None:
     counted = report(process)
     assert counted["requests"] == len(outcomes)
     kinds = Counter(kind for kind, _ in outcomes)
@@ -90,12 +90,10 @@ def assert_report_matches(process: SandboxProcess, outcomes: list[Outcome]) -> N
     assert counted["injected"]["slow"] == sum(slow for _, slow in outcomes)
 
 
-def test_hostile_faults_are_all_seen_and_repeat_with_the_seed() -> None:
+def test_hostile_faults_are_all_seen_and_repeat_with_the_seed(tier: str) -> None:
     """Seed 28 gives every fault kind within 150 requests; two servers with that seed fail identically."""
-    one, two = chaotic("hostile", 28), chaotic("hostile", 28)
-    try:
+    with twins(tier, seed=28, participants=20, chaos="hostile", chaos_slow=SLOW) as (one, two):
         with ThreadPoolExecutor(2) as pool:
-            list(pool.map(SandboxProcess.start, (one, two)))
             first, second = pool.map(run, (one, two))
         assert first == second, "the same seed gives the same fault sequence"
         kinds = Counter(kind for kind, _ in first)
@@ -106,19 +104,17 @@ def test_hostile_faults_are_all_seen_and_repeat_with_the_seed() -> None:
         assert_report_matches(two, second)
         assert report(one)["injected"]["mutate"] > 0, "rows also change between page requests"
         # the service side is never disturbed
-        for _ in range(5):
-            response = httpx.get(f"{one.url}/sandbox/truth", headers={"Authorization": f"Bearer {one.token}"})
-            assert response.status_code == 200 and response.json()["_meta"]
+        with one.connect({"Authorization": f"Bearer {one.token}"}) as http:
+            for _ in range(5):
+                response = http.get("/sandbox/truth")
+                assert response.status_code == 200 and response.json()["_meta"]
         assert report(one)["requests"] == REQUESTS
-    finally:
-        one.stop()
-        two.stop()
 
 
 def test_flaky_is_milder_but_still_faulty() -> None:
-    with chaotic("flaky", 20) as process:
-        outcomes = run(process)
-        assert_report_matches(process, outcomes)
+    process = InProcessSandbox(World(seed=20, participants=20), chaos="flaky", chaos_slow=SLOW)
+    outcomes = run(process)
+    assert_report_matches(process, outcomes)
     kinds = Counter(kind for kind, _ in outcomes)
     assert {"5xx", "429", "truncated", "reset"} <= set(kinds), kinds
     assert any(slow for _, slow in outcomes)
@@ -126,17 +122,17 @@ def test_flaky_is_milder_but_still_faulty() -> None:
 
 
 @pytest.fixture
-def quiet_client(sandbox: SandboxProcess) -> Iterator[httpx.Client]:
-    with sandbox.client() as client:
+def quiet_client(rect_in_process: InProcessSandbox) -> Iterator[httpx.Client]:
+    with rect_in_process.client() as client:
         yield client
 
 
-def test_chaos_none_injects_nothing(sandbox: SandboxProcess, quiet_client: httpx.Client) -> None:
+def test_chaos_none_injects_nothing(rect_in_process: InProcessSandbox, quiet_client: httpx.Client) -> None:
     nothing = {fault: 0 for fault in (*SEEN_AS, "slow", "mutate")}
-    assert report(sandbox)["injected"] == nothing
+    assert report(rect_in_process)["injected"] == nothing
     outcomes = [observe(quiet_client, path) for path in PATHS * 6]
     assert outcomes == [("ok", False)] * len(outcomes)
-    assert report(sandbox)["injected"] == nothing
+    assert report(rect_in_process)["injected"] == nothing
 
 
 def test_the_server_socket_turns_off_nagle_on_every_connection() -> None:

@@ -1,9 +1,9 @@
 """`syncer sandbox --api ecf-v3`: the old ECF1 API v3 over the same world, against ecf-v3-openapi.json
-(api-facts §1.1, §1.3, §1.4, §3 "ECF1 differences", §8)."""
+(api-facts §1.1, §1.3, §1.4, §3 "ECF1 differences", §8). In process on the shared read-only world; ECF1's
+conventions (status codes, bodies, headers) are also checked over loopback."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +12,7 @@ import pytest
 
 from syncer.sandbox.profiles import ECF_NON_PROVIDER_TOKEN
 from tests.openapi_ecf import MILLIS_RE, validate, validate_strict
-from tests.sandbox_process import SandboxProcess
+from tests.sandbox_process import InProcessSandbox, Sandbox
 
 ECF_JSON = "application/vnd.api+json"
 COHORTS = ("2021", "2022", "2023", "2024", "2025", "2026")
@@ -83,14 +83,6 @@ def listing_id(listing: Listing) -> str:
     return listing.path + "".join(f"?{k}={v}" for k, v in listing.params)
 
 
-@pytest.fixture(scope="module")
-def clients(ecf: SandboxProcess) -> Iterator[list[httpx.Client]]:
-    opened = [ecf.client(token) for token in ecf.tokens.values()]
-    yield opened
-    for c in opened:
-        c.close()
-
-
 def get_json(response: httpx.Response) -> Any:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == ECF_JSON
@@ -106,9 +98,9 @@ def fetch_all(client: httpx.Client, listing: Listing) -> list[Item]:
 
 
 @pytest.mark.parametrize("listing", LISTINGS, ids=listing_id)
-def test_list_items_validate_against_the_ecf_v3_openapi(clients: list[httpx.Client], listing: Listing) -> None:
+def test_list_items_validate_against_the_ecf_v3_openapi(ecf_clients: dict[str, httpx.Client], listing: Listing) -> None:
     total = 0
-    for client in clients:
+    for client in ecf_clients.values():
         items = fetch_all(client, listing)
         for item in items:
             assert list(item) == ["id", "type", "attributes"] and item["type"] == listing.type
@@ -119,9 +111,9 @@ def test_list_items_validate_against_the_ecf_v3_openapi(clients: list[httpx.Clie
 
 
 @pytest.mark.parametrize("listing", LISTINGS, ids=listing_id)
-def test_single_records_validate_and_match_the_list(clients: list[httpx.Client], listing: Listing) -> None:
+def test_single_records_validate_and_match_the_list(ecf_clients: dict[str, httpx.Client], listing: Listing) -> None:
     picks = []
-    for client in clients:
+    for client in ecf_clients.values():
         items = fetch_all(client, listing)
         picks += [(client, items[i]) for i in sorted({0, len(items) - 1}) if items]
     assert picks
@@ -136,11 +128,11 @@ def test_single_records_validate_and_match_the_list(clients: list[httpx.Client],
 
 
 def test_truth_is_keyed_by_the_profile_endpoints_and_equals_the_lists(
-    ecf: SandboxProcess, clients: list[httpx.Client]
+    ecf_in_process: InProcessSandbox, ecf_clients: dict[str, httpx.Client]
 ) -> None:
-    truth = ecf.truth()
+    truth = ecf_in_process.truth()
     assert truth["_meta"]["api"] == "ecf-v3"
-    client = clients[0]
+    client = next(iter(ecf_clients.values()))
     for name in {x.name for x in LISTINGS}:
         served = [i for x in LISTINGS if x.name == name for i in fetch_all(client, x)]
         assert sorted(truth[name], key=lambda i: (i["id"], str(i["attributes"].get("cohort")))) == sorted(
@@ -148,11 +140,11 @@ def test_truth_is_keyed_by_the_profile_endpoints_and_equals_the_lists(
         ), name
 
 
-def test_same_world_as_rect(ecf: SandboxProcess, sandbox: SandboxProcess) -> None:
+def test_same_world_as_rect(ecf_in_process: InProcessSandbox, rect_in_process: InProcessSandbox) -> None:
     """Same seed, same world: the same records under both profiles, only shaped differently, plus ECF1's duplicate
     users and their declarations, which RECT never holds (test_sandbox_ecf1_rules.py looks at those)."""
-    for token in sandbox.tokens.values():
-        rect, old = sandbox.truth(token), ecf.truth(token)
+    for token in rect_in_process.tokens.values():
+        rect, old = rect_in_process.truth(token), ecf_in_process.truth(token)
         for name in ("statements", "partnerships", "schools"):
             assert {i["id"] for i in rect[name]} == {i["id"] for i in old[name]}, name
         rect_ids = {i["id"] for i in rect["participants"]}
@@ -166,8 +158,8 @@ def test_same_world_as_rect(ecf: SandboxProcess, sandbox: SandboxProcess) -> Non
                 assert item["attributes"]["state"] in ("ineligible", "voided")
 
 
-def test_ecf1_attributes(ecf: SandboxProcess) -> None:
-    truth = ecf.truth()
+def test_ecf1_attributes(ecf_in_process: InProcessSandbox) -> None:
+    truth = ecf_in_process.truth()
     statements = truth["statements"]
     assert statements and all(s["attributes"]["type"] == "ecf" for s in statements)
     assert all(d["attributes"]["has_passed"] is None for d in truth["participant-declarations"])
@@ -176,31 +168,31 @@ def test_ecf1_attributes(ecf: SandboxProcess) -> None:
         "working_pattern" not in e and "teacher_reference_number_validated" in e for e in enrolments
     )
     challenged = [
-        p["attributes"] for t in ecf.tokens.values() for p in ecf.truth(t)["partnerships"]
+        p["attributes"] for t in ecf_in_process.tokens.values() for p in ecf_in_process.truth(t)["partnerships"]
         if p["attributes"]["status"] == "challenged"
     ]  # fmt: skip
     assert challenged, "some partnerships are challenged by their school"
     assert all(MILLIS_RE.match(p["challenged_at"]) and p["challenged_reason"] for p in challenged)
 
 
-def test_ecf1_conventions(ecf: SandboxProcess, clients: list[httpx.Client]) -> None:
-    client = clients[0]
-    missing = client.get("/api/v3/participants")  # RECT's path: no such route in ECF1
-    assert missing.status_code == 404 and missing.json() == {"error": "Resource not Found"}
-    assert missing.headers["content-type"] == ECF_JSON
-    unknown = client.get("/api/v3/participant-declarations/00000000-0000-0000-0000-000000000000")
-    assert unknown.status_code == 404 and unknown.json() == {"error": "Resource not Found"}
-    denied = httpx.get(f"{ecf.url}/api/v3/statements", headers={"Authorization": "Bearer nope"})
-    assert denied.status_code == 401 and denied.json() == {"error": "HTTP Token: Access denied"}
-    assert denied.headers["www-authenticate"] == 'Token realm="Application"'
-    other = httpx.get(f"{ecf.url}/api/v3/statements", headers={"Authorization": f"Bearer {ECF_NON_PROVIDER_TOKEN}"})
-    assert other.status_code == 403 and other.content == b""
-    bad = client.get("/api/v3/participants/ecf", params={"filter[training_status]": "paused"})
-    assert bad.status_code == 400 and bad.json()["errors"][0]["title"] == "Bad request"
-    good = get_json(client.get("/api/v3/participants/ecf", params={"filter[training_status]": "active"}))["data"]
-    assert good
-    everything = get_json(client.get("/api/v3/statements"))["data"]
-    assert get_json(client.get("/api/v3/statements", params={"filter[type]": "ecf"}))["data"] == everything
-    assert get_json(client.get("/api/v3/statements", params={"filter[type]": "npq"}))["data"] == []
-    no_cohort = client.get("/api/v3/schools/ecf")
-    assert no_cohort.status_code == 400
+def test_ecf1_conventions(ecf_both_tiers: Sandbox) -> None:
+    with ecf_both_tiers.client() as client, ecf_both_tiers.connect({}) as bare:
+        missing = client.get("/api/v3/participants")  # RECT's path: no such route in ECF1
+        assert missing.status_code == 404 and missing.json() == {"error": "Resource not Found"}
+        assert missing.headers["content-type"] == ECF_JSON
+        unknown = client.get("/api/v3/participant-declarations/00000000-0000-0000-0000-000000000000")
+        assert unknown.status_code == 404 and unknown.json() == {"error": "Resource not Found"}
+        denied = bare.get("/api/v3/statements", headers={"Authorization": "Bearer nope"})
+        assert denied.status_code == 401 and denied.json() == {"error": "HTTP Token: Access denied"}
+        assert denied.headers["www-authenticate"] == 'Token realm="Application"'
+        other = bare.get("/api/v3/statements", headers={"Authorization": f"Bearer {ECF_NON_PROVIDER_TOKEN}"})
+        assert other.status_code == 403 and other.content == b""
+        bad = client.get("/api/v3/participants/ecf", params={"filter[training_status]": "paused"})
+        assert bad.status_code == 400 and bad.json()["errors"][0]["title"] == "Bad request"
+        good = get_json(client.get("/api/v3/participants/ecf", params={"filter[training_status]": "active"}))["data"]
+        assert good
+        everything = get_json(client.get("/api/v3/statements"))["data"]
+        assert get_json(client.get("/api/v3/statements", params={"filter[type]": "ecf"}))["data"] == everything
+        assert get_json(client.get("/api/v3/statements", params={"filter[type]": "npq"}))["data"] == []
+        no_cohort = client.get("/api/v3/schools/ecf")
+        assert no_cohort.status_code == 400

@@ -1,4 +1,5 @@
-"""ECF1's own rules over the shared world, through `syncer sandbox --api ecf-v3|ecf-v2` on loopback:
+"""ECF1's own rules over the shared world, as `syncer sandbox --api ecf-v3|ecf-v2` serves it (in process; v2's
+reading of updated_since over loopback too):
 
 - teachers registered twice, whose repeated declarations are `ineligible` with reason `duplicate_declaration`
   (api-facts §4.2), where RECT holds neither the second registration nor its declarations (§4.1);
@@ -12,8 +13,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
-from tests.sandbox_process import SandboxProcess
+from syncer.sandbox.world import World
+from tests.sandbox_process import InProcessSandbox, Sandbox
 
 ECF_JSON = "application/vnd.api+json"
 LIVE = ("submitted", "eligible", "payable", "paid")
@@ -36,11 +39,11 @@ def listed(client: httpx.Client, path: str, **params: str) -> list[Item]:
 
 
 def test_a_teacher_registered_twice_has_ineligible_duplicate_declarations(
-    ecf: SandboxProcess, sandbox: SandboxProcess
+    ecf_in_process: InProcessSandbox, rect_in_process: InProcessSandbox
 ) -> None:
     states: set[str] = set()
-    for token in ecf.tokens.values():
-        old, rect = ecf.truth(token), sandbox.truth(token)
+    for token in ecf_in_process.tokens.values():
+        old, rect = ecf_in_process.truth(token), rect_in_process.truth(token)
         assert all(d["attributes"]["state"] != "ineligible" for d in rect["participant-declarations"])
         assert all(d["attributes"]["ineligible_for_funding_reason"] is None for d in rect["participant-declarations"])
         rect_ids = {p["id"] for p in rect["participants"]}
@@ -73,40 +76,47 @@ def test_a_teacher_registered_twice_has_ineligible_duplicate_declarations(
     assert states == {"ineligible", "voided"}, "ineligible ones, and ones the provider has voided since"
 
 
-def test_v2_shows_the_same_declarations_as_ineligible(ecf: SandboxProcess, v2: SandboxProcess) -> None:
-    for token in ecf.tokens.values():
-        v3_states = {d["id"]: d["attributes"]["state"] for d in ecf.truth(token)["participant-declarations"]}
-        v2_items = v2.truth(token)["participant-declarations"]
+def test_v2_shows_the_same_declarations_as_ineligible(
+    ecf_in_process: InProcessSandbox, v2_in_process: InProcessSandbox
+) -> None:
+    for token in ecf_in_process.tokens.values():
+        v3_states = {d["id"]: d["attributes"]["state"] for d in ecf_in_process.truth(token)["participant-declarations"]}
+        v2_items = v2_in_process.truth(token)["participant-declarations"]
         assert {d["id"]: d["attributes"]["state"] for d in v2_items} == v3_states
         assert all("ineligible_for_funding_reason" not in d["attributes"] for d in v2_items)
-    with v2.client() as client:
+    with v2_in_process.client() as client:
         rows = client.get("/api/v2/participant-declarations.csv").text.splitlines()
     assert any(row.split(",")[5] == "ineligible" for row in rows[1:])
 
 
-def everyone(process: SandboxProcess) -> dict[str, Item]:
+def everyone(process: Sandbox) -> dict[str, Item]:
     """Every declaration any provider sees, by id."""
     return {
         d["id"]: d["attributes"] for t in process.tokens.values() for d in process.truth(t)["participant-declarations"]
     }
 
 
-def test_ticks_register_teachers_twice_and_void_ineligible_declarations() -> None:
-    with SandboxProcess(seed=11, participants=40, extra=["--api", "ecf-v3"]) as process:
-        since, before = process.truth()["_meta"]["clock"], everyone(process)
-        registered = voided = 0
-        for _ in range(6):
-            activity = process.tick(30)["activity"]
-            registered += activity.get("ecf1_duplicates_registered", 0)
-            voided += activity.get("ecf1_ineligible_voided", 0)
-            if registered and voided:
-                break
-        now = everyone(process)
-        found: set[str] = set()
-        for token in process.tokens.values():
-            with process.client(token) as client:
-                params = {"filter[updated_since]": since}
-                found |= {d["id"] for d in listed(client, "/api/v3/participant-declarations", **params)}
+@pytest.fixture
+def fresh_ecf() -> InProcessSandbox:
+    """A private world, served as ECF v3, for a test that changes it."""
+    return InProcessSandbox(World(seed=11, participants=40), "ecf-v3")
+
+
+def test_ticks_register_teachers_twice_and_void_ineligible_declarations(fresh_ecf: InProcessSandbox) -> None:
+    since, before = fresh_ecf.truth()["_meta"]["clock"], everyone(fresh_ecf)
+    registered = voided = 0
+    for _ in range(6):
+        activity = fresh_ecf.tick(30)["activity"]
+        registered += activity.get("ecf1_duplicates_registered", 0)
+        voided += activity.get("ecf1_ineligible_voided", 0)
+        if registered and voided:
+            break
+    now = everyone(fresh_ecf)
+    found: set[str] = set()
+    for token in fresh_ecf.tokens.values():
+        with fresh_ecf.client(token) as client:
+            params = {"filter[updated_since]": since}
+            found |= {d["id"] for d in listed(client, "/api/v3/participant-declarations", **params)}
     new = {k for k, d in now.items() if k not in before and d["state"] == "ineligible"}
     gone = {k for k, d in now.items() if d["state"] == "voided" and before.get(k, {}).get("state") == "ineligible"}
     assert registered and voided and new and gone, (registered, voided, new, gone)
@@ -119,9 +129,11 @@ def z_to_offset(stamp: str, hours: int = 1) -> str:
     return local.strftime("%Y-%m-%dT%H:%M:%S") + f"+{hours:02d}:00"
 
 
-def test_updated_since_is_read_the_ecf1_way(ecf: SandboxProcess, sandbox: SandboxProcess) -> None:
+def test_updated_since_is_read_the_ecf1_way(
+    ecf_in_process: InProcessSandbox, rect_in_process: InProcessSandbox
+) -> None:
     path = "/api/v3/participant-declarations"
-    with ecf.client() as client, sandbox.client() as rect:
+    with ecf_in_process.client() as client, rect_in_process.client() as rect:
         everything = listed(client, path)
         stamp = sorted(d["attributes"]["updated_at"] for d in everything)[len(everything) // 2]
         expected = [d["id"] for d in everything if d["attributes"]["updated_at"] >= stamp]
@@ -156,8 +168,8 @@ def test_updated_since_is_read_the_ecf1_way(ecf: SandboxProcess, sandbox: Sandbo
             assert bad.headers["content-type"] == ECF_JSON
 
 
-def test_v2_reads_updated_since_the_same_way(v2: SandboxProcess) -> None:
-    with v2.client() as client:
+def test_v2_reads_updated_since_the_same_way(v2_both_tiers: Sandbox) -> None:
+    with v2_both_tiers.client() as client:
         rows = listed(client, "/api/v2/participants/ecf")
         stamp = sorted(r["attributes"]["updated_at"] for r in rows)[len(rows) // 2]
         by_z = listed(client, "/api/v2/participants/ecf", **{"filter[updated_since]": stamp})
@@ -166,7 +178,7 @@ def test_v2_reads_updated_since_the_same_way(v2: SandboxProcess) -> None:
         assert bad.status_code == 400 and bad.json() == ECF1_INVALID
 
 
-def test_updated_since_selects_what_each_list_shows(ecf: SandboxProcess) -> None:
+def test_updated_since_selects_what_each_list_shows(ecf_in_process: InProcessSandbox) -> None:
     """Each list's updated_since compares the updated_at it shows (users.updated_at for unfunded mentors, as ECF1
     shows it), except schools, where ECF1 ORs in every cohort's school_cohorts row: a superset."""
     lists = (
@@ -176,7 +188,7 @@ def test_updated_since_selects_what_each_list_shows(ecf: SandboxProcess) -> None
         "/partnerships/ecf",
         "/unfunded-mentors/ecf",
     )
-    with ecf.client() as client:
+    with ecf_in_process.client() as client:
         for path in lists:
             items = listed(client, f"/api/v3{path}")
             stamps = sorted(i["attributes"]["updated_at"] for i in items)
@@ -192,26 +204,26 @@ def test_updated_since_selects_what_each_list_shows(ecf: SandboxProcess) -> None
         assert found >= {s["id"] for s in schools if s["attributes"]["updated_at"] >= since}
 
 
-def test_schools_updated_since_matches_a_change_to_any_cohort() -> None:
+def test_schools_updated_since_matches_a_change_to_any_cohort(fresh_ecf: InProcessSandbox) -> None:
     """A change to a school's 2026 row lists it under cohort 2025 too, with its older 2025 updated_at (ECF1's
     schools_query ORs `school_cohorts.updated_at` over all the school's cohorts)."""
-    with SandboxProcess(seed=11, participants=40, extra=["--api", "ecf-v3"]) as process:
-        since = process.truth()["_meta"]["clock"]
-        event = httpx.post(f"{process.url}/sandbox/events", json={"kind": "school_ineligible"}, timeout=60)
-        assert event.status_code == 200, event.text
-        school_id, cohort = event.json()["school_id"], event.json()["cohort"]
-        earlier = str(int(cohort) - 1)
-        with process.client() as client:
-            found = listed(client, "/api/v3/schools/ecf", **{"filter[cohort]": earlier, "filter[updated_since]": since})
-            everything = listed(client, "/api/v3/schools/ecf", **{"filter[cohort]": earlier})
+    since = fresh_ecf.truth()["_meta"]["clock"]
+    with fresh_ecf.connect({}) as http:
+        event = http.post("/sandbox/events", json={"kind": "school_ineligible"}, timeout=60)
+    assert event.status_code == 200, event.text
+    school_id, cohort = event.json()["school_id"], event.json()["cohort"]
+    earlier = str(int(cohort) - 1)
+    with fresh_ecf.client() as client:
+        found = listed(client, "/api/v3/schools/ecf", **{"filter[cohort]": earlier, "filter[updated_since]": since})
+        everything = listed(client, "/api/v3/schools/ecf", **{"filter[cohort]": earlier})
     (school,) = [s for s in found if s["id"] == school_id]
     assert school["attributes"]["updated_at"] < since
     assert {s["id"] for s in found} <= {s["id"] for s in everything}
 
 
-def test_v2_participants_alias(v2: SandboxProcess) -> None:
+def test_v2_participants_alias(v2_in_process: InProcessSandbox) -> None:
     """E:config/routes.rb keeps `GET /api/v2/participants` (and .csv) on the ECF participants index; no show."""
-    with v2.client() as client:
+    with v2_in_process.client() as client:
         for params in ({}, {"page[per_page]": "7", "page[page]": "2"}, {"filter[cohort]": "2022,2023"}):
             alias = client.get("/api/v2/participants", params=params)
             assert alias.status_code == 200 and alias.headers["content-type"] == ECF_JSON

@@ -1,8 +1,10 @@
-"""Filters, sort and query-string handling of the read endpoints (api-facts §1.1, §1.2, §9 traps 5 and 11)."""
+"""Filters, sort and query-string handling of the read endpoints (api-facts §1.1, §1.2, §9 traps 5 and 11).
+
+In process, on the shared read-only world; the double-encoded `+` offset is also sent over loopback, where a real
+server decodes the query string."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -10,7 +12,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from tests.sandbox_process import SandboxProcess
+from tests.sandbox_process import Sandbox
 
 JSON = "application/json; charset=utf-8"
 BAD_DATE = {
@@ -68,22 +70,9 @@ def id_list(items: list[Item]) -> list[str]:
     return [item["id"] for item in items]
 
 
-@pytest.fixture(scope="module")
-def clients(sandbox: SandboxProcess) -> Iterator[list[httpx.Client]]:
-    opened = [sandbox.client(token) for token in sandbox.tokens.values()]
-    yield opened
-    for c in opened:
-        c.close()
-
-
-@pytest.fixture(scope="module")
-def client(clients: list[httpx.Client]) -> httpx.Client:
-    return clients[0]
-
-
-def richest(clients: list[httpx.Client], path: str, params: Params) -> tuple[httpx.Client, list[Item]]:
+def richest(clients: dict[str, httpx.Client], path: str, params: Params) -> tuple[httpx.Client, list[Item]]:
     """The provider with the most rows on this list (some lists, like transfers, are small)."""
-    found = [(c, fetch(c, path, params)) for c in clients]
+    found = [(c, fetch(c, path, params)) for c in clients.values()]
     best = max(found, key=lambda pair: len(pair[1]))
     assert len(best[1]) >= 2, f"no provider has rows on {path}"
     return best
@@ -93,8 +82,10 @@ def richest(clients: list[httpx.Client], path: str, params: Params) -> tuple[htt
 
 
 @pytest.mark.parametrize(("path", "params"), UPDATED_SINCE, ids=[u[0] for u in UPDATED_SINCE])
-def test_updated_since_is_inclusive_at_second_precision(clients: list[httpx.Client], path: str, params: Params) -> None:
-    client, rows = richest(clients, path, params)
+def test_updated_since_is_inclusive_at_second_precision(
+    rect_clients: dict[str, httpx.Client], path: str, params: Params
+) -> None:
+    client, rows = richest(rect_clients, path, params)
     stamps = sorted(parse(r["attributes"]["updated_at"]) for r in rows)
     pivot = stamps[len(stamps) // 2]
 
@@ -135,18 +126,19 @@ def test_updated_since_is_inclusive_at_second_precision(clients: list[httpx.Clie
         "2024-01-01T00:00:00",
     ],
 )
-def test_updated_since_values_that_parse(client: httpx.Client, value: str) -> None:
-    fetch(client, "/participant-declarations", query=f"filter[updated_since]={value}")
+def test_updated_since_values_that_parse(rect_client: httpx.Client, value: str) -> None:
+    fetch(rect_client, "/participant-declarations", query=f"filter[updated_since]={value}")
 
 
-def test_a_plus_offset_survives_only_double_encoding(client: httpx.Client) -> None:
+def test_a_plus_offset_survives_only_double_encoding(rect_both_tiers: Sandbox) -> None:
     """RECT decodes the value a second time: `%252B` arrives as `%2B`, becomes `+`, and parses (api-facts §1.1)."""
-    everything = fetch(client, "/participant-declarations")
-    stamps = sorted(r["attributes"]["updated_at"] for r in everything)
-    pivot = parse(stamps[len(stamps) // 2])
-    east = (pivot + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
-    found = fetch(client, "/participant-declarations", query=f"filter[updated_since]={east}%252B01:00")
-    assert id_set(found) == id_set(fetch(client, "/participant-declarations", {"filter[updated_since]": ts(pivot)}))
+    with rect_both_tiers.client() as client:
+        everything = fetch(client, "/participant-declarations")
+        stamps = sorted(r["attributes"]["updated_at"] for r in everything)
+        pivot = parse(stamps[len(stamps) // 2])
+        east = (pivot + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+        found = fetch(client, "/participant-declarations", query=f"filter[updated_since]={east}%252B01:00")
+        assert id_set(found) == id_set(fetch(client, "/participant-declarations", {"filter[updated_since]": ts(pivot)}))
 
 
 @pytest.mark.parametrize(
@@ -166,8 +158,8 @@ def test_a_plus_offset_survives_only_double_encoding(client: httpx.Client) -> No
         "2024-01-01 00:00:00Z",
     ],
 )
-def test_updated_since_values_refused_with_400(client: httpx.Client, raw: str) -> None:
-    response = client.get(f"/api/v3/participant-declarations?filter[updated_since]={raw}")
+def test_updated_since_values_refused_with_400(rect_client: httpx.Client, raw: str) -> None:
+    response = rect_client.get(f"/api/v3/participant-declarations?filter[updated_since]={raw}")
     assert response.status_code == 400, raw
     assert response.headers["content-type"] == JSON
     assert response.json() == BAD_DATE
@@ -175,20 +167,20 @@ def test_updated_since_values_refused_with_400(client: httpx.Client, raw: str) -
 
 @pytest.mark.parametrize(("path", "params"), UPDATED_SINCE, ids=[u[0] for u in UPDATED_SINCE])
 def test_plus_offset_is_400_on_every_endpoint_with_updated_since(
-    client: httpx.Client, path: str, params: Params
+    rect_client: httpx.Client, path: str, params: Params
 ) -> None:
     extra = "".join(f"&{k}={v}" for k, v in params.items())
     for raw in ("2024-01-01T00:00:00+01:00", "2024-01-01T00:00:00%2B01:00"):
-        response = client.get(f"/api/v3{path}?filter[updated_since]={raw}{extra}")
+        response = rect_client.get(f"/api/v3{path}?filter[updated_since]={raw}{extra}")
         assert response.status_code == 400
         assert response.json() == BAD_DATE
 
 
-def test_delivery_partners_ignore_updated_since(client: httpx.Client) -> None:
-    everything = fetch(client, "/delivery-partners")
+def test_delivery_partners_ignore_updated_since(rect_client: httpx.Client) -> None:
+    everything = fetch(rect_client, "/delivery-partners")
     assert everything
     for value in ("2099-01-01T00:00:00Z", "2024-01-01T00:00:00+01:00", "not a date"):
-        assert fetch(client, "/delivery-partners", {"filter[updated_since]": value}) == everything
+        assert fetch(rect_client, "/delivery-partners", {"filter[updated_since]": value}) == everything
 
 
 # -- cohort and other CSV filters ---------------------------------------------------------------------------------
@@ -197,11 +189,11 @@ def test_delivery_partners_ignore_updated_since(client: httpx.Client) -> None:
 @pytest.mark.parametrize(
     "path", ["/participants", "/participant-declarations", "/statements", "/partnerships", "/delivery-partners"]
 )
-def test_cohort_csv_drops_invalid_values(client: httpx.Client, path: str) -> None:
-    everything = id_set(fetch(client, path))
+def test_cohort_csv_drops_invalid_values(rect_client: httpx.Client, path: str) -> None:
+    everything = id_set(fetch(rect_client, path))
 
     def cohort(value: str) -> set[str]:
-        return id_set(fetch(client, path, {"filter[cohort]": value}))
+        return id_set(fetch(rect_client, path, {"filter[cohort]": value}))
 
     one, two = cohort("2021"), cohort("2022")
     assert one and two and one != everything
@@ -215,30 +207,30 @@ def test_cohort_csv_drops_invalid_values(client: httpx.Client, path: str) -> Non
 
 
 @pytest.mark.parametrize(("path", "kind"), [("/statements", "str"), ("/partnerships", "str")])
-def test_cohort_filter_matches_the_cohort_attribute(client: httpx.Client, path: str, kind: str) -> None:
-    everything = fetch(client, path)
+def test_cohort_filter_matches_the_cohort_attribute(rect_client: httpx.Client, path: str, kind: str) -> None:
+    everything = fetch(rect_client, path)
     for year in ("2021", "2024"):
         wanted = {r["id"] for r in everything if r["attributes"]["cohort"] == year}
         assert wanted
-        assert id_set(fetch(client, path, {"filter[cohort]": year})) == wanted
+        assert id_set(fetch(rect_client, path, {"filter[cohort]": year})) == wanted
 
 
-def test_delivery_partner_cohort_filter_matches_its_cohort_list(client: httpx.Client) -> None:
-    everything = fetch(client, "/delivery-partners")
+def test_delivery_partner_cohort_filter_matches_its_cohort_list(rect_client: httpx.Client) -> None:
+    everything = fetch(rect_client, "/delivery-partners")
     for year in ("2021", "2025"):
         wanted = {r["id"] for r in everything if year in r["attributes"]["cohort"]}
-        assert id_set(fetch(client, "/delivery-partners", {"filter[cohort]": year})) == wanted
+        assert id_set(fetch(rect_client, "/delivery-partners", {"filter[cohort]": year})) == wanted
 
 
 @pytest.mark.parametrize("attribute", ["participant_id", "delivery_partner_id"])
-def test_declaration_id_filters(client: httpx.Client, attribute: str) -> None:
-    everything = fetch(client, "/participant-declarations")
+def test_declaration_id_filters(rect_client: httpx.Client, attribute: str) -> None:
+    everything = fetch(rect_client, "/participant-declarations")
     values = sorted({r["attributes"][attribute] for r in everything})
     assert len(values) >= 2
     first, second = values[0], values[-1]
 
     def by(value: str) -> set[str]:
-        return id_set(fetch(client, "/participant-declarations", {f"filter[{attribute}]": value}))
+        return id_set(fetch(rect_client, "/participant-declarations", {f"filter[{attribute}]": value}))
 
     def having(*wanted: str) -> set[str]:
         return {r["id"] for r in everything if r["attributes"][attribute] in wanted}
@@ -251,8 +243,8 @@ def test_declaration_id_filters(client: httpx.Client, attribute: str) -> None:
     assert by("") == id_set(everything)
 
 
-def test_training_status_filter(client: httpx.Client) -> None:
-    everything = fetch(client, "/participants")
+def test_training_status_filter(rect_client: httpx.Client) -> None:
+    everything = fetch(rect_client, "/participants")
     union: set[str] = set()
     for status in ("active", "deferred", "withdrawn"):
         wanted = {
@@ -260,26 +252,26 @@ def test_training_status_filter(client: httpx.Client) -> None:
             for p in everything
             if any(e["training_status"] == status for e in p["attributes"]["ecf_enrolments"])
         }
-        found = id_set(fetch(client, "/participants", {"filter[training_status]": status}))
+        found = id_set(fetch(rect_client, "/participants", {"filter[training_status]": status}))
         assert found == wanted, status
         union |= found
     assert union == id_set(everything)
-    assert id_set(fetch(client, "/participants", {"filter[training_status]": "active"})) != id_set(everything)
+    assert id_set(fetch(rect_client, "/participants", {"filter[training_status]": "active"})) != id_set(everything)
 
 
 @pytest.mark.parametrize("status", ["Active", "paused", "active,withdrawn", "left", "1"])
-def test_invalid_training_status_is_an_empty_200(client: httpx.Client, status: str) -> None:
-    assert fetch(client, "/participants", {"filter[training_status]": status}) == []
+def test_invalid_training_status_is_an_empty_200(rect_client: httpx.Client, status: str) -> None:
+    assert fetch(rect_client, "/participants", {"filter[training_status]": status}) == []
 
 
-def test_from_participant_id_without_changes(client: httpx.Client) -> None:
+def test_from_participant_id_without_changes(rect_client: httpx.Client) -> None:
     """Nothing is merged in the untouched session world: an unknown id matches nothing; blank is ignored.
     (A real merge is followed in test_sandbox_tick.py.)"""
-    everything = fetch(client, "/participants")
+    everything = fetch(rect_client, "/participants")
     assert all(p["attributes"]["participant_id_changes"] == [] for p in everything)
-    assert fetch(client, "/participants", {"filter[from_participant_id]": UNKNOWN_UUID}) == []
-    assert fetch(client, "/participants", {"filter[from_participant_id]": everything[0]["id"]}) == []
-    assert fetch(client, "/participants", {"filter[from_participant_id]": ""}) == everything
+    assert fetch(rect_client, "/participants", {"filter[from_participant_id]": UNKNOWN_UUID}) == []
+    assert fetch(rect_client, "/participants", {"filter[from_participant_id]": everything[0]["id"]}) == []
+    assert fetch(rect_client, "/participants", {"filter[from_participant_id]": ""}) == everything
 
 
 # -- schools --------------------------------------------------------------------------------------------------------
@@ -296,38 +288,38 @@ def test_from_participant_id_without_changes(client: httpx.Client) -> None:
         "/api/v3/schools/{school_id}",
     ],
 )
-def test_schools_require_a_cohort_filter(client: httpx.Client, url: str) -> None:
-    school_id = fetch(client, "/schools", {"filter[cohort]": "2024"})[0]["id"]
-    response = client.get(url.format(school_id=school_id))
+def test_schools_require_a_cohort_filter(rect_client: httpx.Client, url: str) -> None:
+    school_id = fetch(rect_client, "/schools", {"filter[cohort]": "2024"})[0]["id"]
+    response = rect_client.get(url.format(school_id=school_id))
     assert response.status_code == 400
     assert response.headers["content-type"] == JSON
     assert response.json() == NO_COHORT
 
 
-def test_schools_per_cohort(client: httpx.Client) -> None:
+def test_schools_per_cohort(rect_client: httpx.Client) -> None:
     for year in ("2021", "2024", "2026"):
-        schools = fetch(client, "/schools", {"filter[cohort]": year})
+        schools = fetch(rect_client, "/schools", {"filter[cohort]": year})
         assert schools
         assert {s["attributes"]["cohort"] for s in schools} == {year}, "the cohort echoes the filter"
         one = schools[0]
-        response = client.get(f"/api/v3/schools/{one['id']}", params={"filter[cohort]": year})
+        response = rect_client.get(f"/api/v3/schools/{one['id']}", params={"filter[cohort]": year})
         assert response.json() == {"data": one}
     for year in ("1999", "abc", "2024,2025"):
-        assert fetch(client, "/schools", {"filter[cohort]": year}) == [], "unknown or invalid year: empty 200"
-    some = fetch(client, "/schools", {"filter[cohort]": "2024"})[0]
-    missing = client.get(f"/api/v3/schools/{some['id']}", params={"filter[cohort]": "1999"})
+        assert fetch(rect_client, "/schools", {"filter[cohort]": year}) == [], "unknown or invalid year: empty 200"
+    some = fetch(rect_client, "/schools", {"filter[cohort]": "2024"})[0]
+    missing = rect_client.get(f"/api/v3/schools/{some['id']}", params={"filter[cohort]": "1999"})
     assert missing.status_code == 404
     assert missing.json() == NOT_FOUND
 
 
-def test_schools_urn_filter(client: httpx.Client) -> None:
-    schools = fetch(client, "/schools", {"filter[cohort]": "2024"})
+def test_schools_urn_filter(rect_client: httpx.Client) -> None:
+    schools = fetch(rect_client, "/schools", {"filter[cohort]": "2024"})
     urn = schools[len(schools) // 2]["attributes"]["urn"]
     wanted = [s for s in schools if s["attributes"]["urn"] == urn]
-    found = fetch(client, "/schools", {"filter[cohort]": "2024", "filter[urn]": urn})
+    found = fetch(rect_client, "/schools", {"filter[cohort]": "2024", "filter[urn]": urn})
     assert found == wanted and found
-    assert fetch(client, "/schools", {"filter[cohort]": "2024", "filter[urn]": "000000"}) == []
-    assert fetch(client, "/schools", {"filter[cohort]": "2024", "filter[urn]": ""}) == schools
+    assert fetch(rect_client, "/schools", {"filter[cohort]": "2024", "filter[urn]": "000000"}) == []
+    assert fetch(rect_client, "/schools", {"filter[cohort]": "2024", "filter[urn]": ""}) == schools
 
 
 # -- sort -----------------------------------------------------------------------------------------------------------
@@ -338,8 +330,8 @@ def attribute_order(items: list[Item], key: str) -> list[str]:
 
 
 @pytest.mark.parametrize("path", ["/participants", "/partnerships", "/unfunded-mentors"])
-def test_sort_by_updated_at(clients: list[httpx.Client], path: str) -> None:
-    client, default = richest(clients, path, {})
+def test_sort_by_updated_at(rect_clients: dict[str, httpx.Client], path: str) -> None:
+    client, default = richest(rect_clients, path, {})
     ascending = fetch(client, path, {"sort": "updated_at"})
     descending = fetch(client, path, {"sort": "-updated_at"})
     assert id_set(ascending) == id_set(descending) == id_set(default)
@@ -348,10 +340,10 @@ def test_sort_by_updated_at(clients: list[httpx.Client], path: str) -> None:
     assert fetch(client, path, {"sort": "+updated_at"}) == ascending, "a leading + (sent as %2B) means ascending"
 
 
-def test_transfers_sort_by_the_teachers_updated_at(clients: list[httpx.Client]) -> None:
+def test_transfers_sort_by_the_teachers_updated_at(rect_clients: dict[str, httpx.Client]) -> None:
     """Trap 2: on transfers, `updated_at` sorts on the teacher's api_updated_at (a Teacher column), not on the
     transfer timestamp that the payload's `updated_at` shows."""
-    client, default = richest(clients, "/participants/transfers", {})
+    client, default = richest(rect_clients, "/participants/transfers", {})
     teacher_updated = {p["id"]: p["attributes"]["updated_at"] for p in fetch(client, "/participants")}
     assert id_set(default) <= set(teacher_updated), "a transfer's teacher is one of this provider's participants"
     for sort, descending in (("updated_at", False), ("-updated_at", True)):
@@ -361,60 +353,60 @@ def test_transfers_sort_by_the_teachers_updated_at(clients: list[httpx.Client]) 
     assert shown != sorted(shown), "the payload's own updated_at is not what sort=updated_at orders by"
 
 
-def test_sort_by_created_at_on_partnerships(client: httpx.Client) -> None:
-    default = fetch(client, "/partnerships")
-    assert fetch(client, "/partnerships", {"sort": "created_at"}) == default
-    descending = fetch(client, "/partnerships", {"sort": "-created_at"})
+def test_sort_by_created_at_on_partnerships(rect_client: httpx.Client) -> None:
+    default = fetch(rect_client, "/partnerships")
+    assert fetch(rect_client, "/partnerships", {"sort": "created_at"}) == default
+    descending = fetch(rect_client, "/partnerships", {"sort": "-created_at"})
     assert attribute_order(descending, "created_at") == sorted(attribute_order(default, "created_at"), reverse=True)
 
 
-def test_participants_sort(client: httpx.Client) -> None:
-    default = id_list(fetch(client, "/participants"))
-    assert id_list(fetch(client, "/participants", {"sort": "created_at"})) == default
-    descending = id_list(fetch(client, "/participants", {"sort": "-created_at"}))
+def test_participants_sort(rect_client: httpx.Client) -> None:
+    default = id_list(fetch(rect_client, "/participants"))
+    assert id_list(fetch(rect_client, "/participants", {"sort": "created_at"})) == default
+    descending = id_list(fetch(rect_client, "/participants", {"sort": "-created_at"}))
     assert sorted(descending) == sorted(default) and descending != default
-    by_updated = fetch(client, "/participants", {"sort": "updated_at"})
+    by_updated = fetch(rect_client, "/participants", {"sort": "updated_at"})
     assert id_list(by_updated) != default
     assert attribute_order(by_updated, "updated_at") == sorted(attribute_order(by_updated, "updated_at"))
     # a typo silently falls back to the default order (trap 11)
     for typo in ("nonsense", "updated", "-", "", "full_name_x"):
-        assert id_list(fetch(client, "/participants", {"sort": typo})) == default, typo
+        assert id_list(fetch(rect_client, "/participants", {"sort": typo})) == default, typo
     # unknown names are dropped from a list, the rest still sorts
-    assert fetch(client, "/participants", {"sort": "nonsense,updated_at"}) == by_updated
+    assert fetch(rect_client, "/participants", {"sort": "nonsense,updated_at"}) == by_updated
     # a literal + decodes to a space, which makes the name unknown: default order, not updated_at
-    assert id_list(fetch(client, "/participants", query="sort=+updated_at")) == default
-    assert fetch(client, "/participants", query="sort=%2Bupdated_at") == by_updated
+    assert id_list(fetch(rect_client, "/participants", query="sort=+updated_at")) == default
+    assert fetch(rect_client, "/participants", query="sort=%2Bupdated_at") == by_updated
 
 
-def test_declarations_and_statements_ignore_sort(client: httpx.Client) -> None:
+def test_declarations_and_statements_ignore_sort(rect_client: httpx.Client) -> None:
     for path in ("/participant-declarations", "/statements"):
-        default = fetch(client, path)
-        assert fetch(client, path, {"sort": "-created_at"}) == default
-        assert fetch(client, path, {"sort": "updated_at"}) == default
+        default = fetch(rect_client, path)
+        assert fetch(rect_client, path, {"sort": "-created_at"}) == default
+        assert fetch(rect_client, path, {"sort": "updated_at"}) == default
 
 
 # -- malformed and unknown parameters -----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("path", ALL_LISTS)
-def test_filter_that_is_not_a_hash_is_400(client: httpx.Client, path: str) -> None:
+def test_filter_that_is_not_a_hash_is_400(rect_client: httpx.Client, path: str) -> None:
     for query in ("filter=x", "filter=", "filter=2024&filter[cohort]=2024"):
-        response = client.get(f"/api/v3{path}?{query}")
+        response = rect_client.get(f"/api/v3{path}?{query}")
         assert response.status_code == 400, (path, query)
         assert response.headers["content-type"] == JSON
         assert response.json() == NOT_A_HASH
 
 
-def test_filter_that_is_not_a_hash_is_400_on_single_records(client: httpx.Client) -> None:
-    participant = fetch(client, "/participants")[0]["id"]
-    response = client.get(f"/api/v3/participants/{participant}?filter=x")
+def test_filter_that_is_not_a_hash_is_400_on_single_records(rect_client: httpx.Client) -> None:
+    participant = fetch(rect_client, "/participants")[0]["id"]
+    response = rect_client.get(f"/api/v3/participants/{participant}?filter=x")
     assert response.status_code == 400
     assert response.json() == NOT_A_HASH
 
 
 @pytest.mark.parametrize("path", ALL_LISTS)
-def test_unknown_parameters_are_ignored(client: httpx.Client, path: str) -> None:
+def test_unknown_parameters_are_ignored(rect_client: httpx.Client, path: str) -> None:
     params = {"filter[cohort]": "2024"} if path == "/schools" else {}
-    plain = fetch(client, path, params)
+    plain = fetch(rect_client, path, params)
     noisy = {**params, "foo": "bar", "filter[nonsense]": "1", "page[nonsense]": "x", "include": "everything"}
-    assert fetch(client, path, noisy) == plain
+    assert fetch(rect_client, path, noisy) == plain

@@ -1,4 +1,5 @@
-"""Every read endpoint's payload against the RECT v3 OpenAPI schemas, over real HTTP (api-facts §1.1, §3, §8)."""
+"""Every read endpoint's payload against the RECT v3 OpenAPI schemas (api-facts §1.1, §3, §8), in process on the shared
+read-only world; the text-typed keys are also checked over loopback, as a real server sends them."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from jsonschema import ValidationError
 
 from tests.openapi import is_date, is_timestamp, validate, validate_strict
-from tests.sandbox_process import SandboxProcess
+from tests.sandbox_process import Sandbox
 
 JSON = "application/json; charset=utf-8"
 COHORTS = ("2021", "2022", "2023", "2024", "2025", "2026")
@@ -103,28 +104,14 @@ def walk(node: object, path: str = "") -> Iterator[tuple[str, str, object]]:
             yield from walk(value, f"{path}[{index}]")
 
 
-@pytest.fixture(scope="module")
-def clients(sandbox: SandboxProcess) -> Iterator[list[httpx.Client]]:
-    """One client per lead provider: some record types (transfers) exist only for some providers."""
-    opened = [sandbox.client(token) for token in sandbox.tokens.values()]
-    yield opened
-    for c in opened:
-        c.close()
-
-
-@pytest.fixture(scope="module")
-def client(clients: list[httpx.Client]) -> httpx.Client:
-    return clients[0]
-
-
-def fetch_everyone(clients: list[httpx.Client], listing: Listing) -> list[tuple[httpx.Client, Item]]:
-    return [(c, item) for c in clients for item in fetch_all(c, listing)]
+def fetch_everyone(clients: dict[str, httpx.Client], listing: Listing) -> list[tuple[httpx.Client, Item]]:
+    return [(c, item) for c in clients.values() for item in fetch_all(c, listing)]
 
 
 @pytest.mark.parametrize("listing", LISTINGS, ids=listing_id)
-def test_list_items_validate_against_openapi(clients: list[httpx.Client], listing: Listing) -> None:
+def test_list_items_validate_against_openapi(rect_clients: dict[str, httpx.Client], listing: Listing) -> None:
     total = 0
-    for client in clients:
+    for client in rect_clients.values():
         response, items = fetch_page(client, listing)
         assert "link" not in response.headers, "RECT sends no Link headers"
         for item in items:
@@ -137,10 +124,10 @@ def test_list_items_validate_against_openapi(clients: list[httpx.Client], listin
     assert total, f"the session sandbox should have {listing.type} rows for some provider"
 
 
-def test_transfer_created_at_is_the_documented_deviation(clients: list[httpx.Client]) -> None:
+def test_transfer_created_at_is_the_documented_deviation(rect_clients: dict[str, httpx.Client]) -> None:
     """The raw transfers payload must fail the swagger *only* because of `created_at` (api-facts §3.8)."""
     listing = next(x for x in LISTINGS if x.type == "participant-transfer")
-    items = [item for _, item in fetch_everyone(clients, listing)]
+    items = [item for _, item in fetch_everyone(rect_clients, listing)]
     assert items
     with pytest.raises(ValidationError) as caught:
         validate({"data": items}, listing.many)
@@ -149,9 +136,11 @@ def test_transfer_created_at_is_the_documented_deviation(clients: list[httpx.Cli
 
 
 @pytest.mark.parametrize("listing", LISTINGS, ids=listing_id)
-def test_single_record_endpoints_validate_and_match_the_list(clients: list[httpx.Client], listing: Listing) -> None:
+def test_single_record_endpoints_validate_and_match_the_list(
+    rect_clients: dict[str, httpx.Client], listing: Listing
+) -> None:
     picks = []
-    for client in clients:
+    for client in rect_clients.values():
         items = fetch_all(client, listing)
         picks += [(client, items[i]) for i in sorted({0, len(items) // 2, len(items) - 1}) if items]
     assert picks
@@ -168,9 +157,11 @@ def test_single_record_endpoints_validate_and_match_the_list(clients: list[httpx
 
 
 @pytest.mark.parametrize("listing", LISTINGS, ids=listing_id)
-def test_timestamps_are_utc_whole_seconds_and_dates_plain(clients: list[httpx.Client], listing: Listing) -> None:
+def test_timestamps_are_utc_whole_seconds_and_dates_plain(
+    rect_clients: dict[str, httpx.Client], listing: Listing
+) -> None:
     seen: set[str] = set()
-    for _, item in fetch_everyone(clients, listing):
+    for _, item in fetch_everyone(rect_clients, listing):
         for path, key, value in walk(item["attributes"]):
             if key in TIMESTAMP_KEYS or (key == "date" and path.endswith((".withdrawal", ".deferral"))):
                 assert is_timestamp(value), f"{item['id']}{path}.{key} = {value!r}"
@@ -180,33 +171,34 @@ def test_timestamps_are_utc_whole_seconds_and_dates_plain(clients: list[httpx.Cl
     assert {"created_at", "updated_at"} & seen
 
 
-def test_nulls_are_present_not_omitted(client: httpx.Client, clients: list[httpx.Client]) -> None:
-    declarations = fetch_all(client, LISTINGS[1])
+def test_nulls_are_present_not_omitted(rect_client: httpx.Client, rect_clients: dict[str, httpx.Client]) -> None:
+    declarations = fetch_all(rect_client, LISTINGS[1])
     assert declarations
     for item in declarations:
         attributes = item["attributes"]
         assert "ineligible_for_funding_reason" in attributes
         assert attributes["ineligible_for_funding_reason"] is None, "always null in RECT (api-facts §3.2)"
         assert "clawback_statement_id" in attributes and "mentor_id" in attributes
-    participants = [p for _, p in fetch_everyone(clients, LISTINGS[0])]
+    participants = [p for _, p in fetch_everyone(rect_clients, LISTINGS[0])]
     trn_less = [p for p in participants if p["attributes"]["teacher_reference_number"] is None]
     assert trn_less, "the sandbox has TRN-less teachers, served with an explicit null"
     enrolments = [e for p in participants for e in p["attributes"]["ecf_enrolments"]]
     assert any(e["withdrawal"] is None for e in enrolments)
     assert all("withdrawal" in e and "deferral" in e and "mentor_id" in e for e in enrolments)
-    partnerships = fetch_all(client, LISTINGS[3])
+    partnerships = fetch_all(rect_client, LISTINGS[3])
     assert all(p["attributes"]["induction_tutor_name"] is None for p in partnerships)
     assert all("induction_tutor_email" in p["attributes"] for p in partnerships)
 
 
-def test_text_keys_stay_text(client: httpx.Client) -> None:
+def test_text_keys_stay_text(rect_both_tiers: Sandbox) -> None:
     """TRN, URN, cohort and year are strings on the wire (api-facts §9 trap 16)."""
-    for item in fetch_all(client, LISTINGS[0]):
-        trn = item["attributes"]["teacher_reference_number"]
-        assert trn is None or (isinstance(trn, str) and len(trn) == 7 and trn.isdigit())
-        for enrolment in item["attributes"]["ecf_enrolments"]:
-            assert isinstance(enrolment["school_urn"], str) and isinstance(enrolment["cohort"], str)
-    for item in fetch_all(client, LISTINGS[2]):
-        assert isinstance(item["attributes"]["year"], str) and isinstance(item["attributes"]["cohort"], str)
-    for item in fetch_all(client, next(x for x in LISTINGS if x.type == "delivery-partner")):
-        assert all(isinstance(c, str) for c in item["attributes"]["cohort"])
+    with rect_both_tiers.client() as client:
+        for item in fetch_all(client, LISTINGS[0]):
+            trn = item["attributes"]["teacher_reference_number"]
+            assert trn is None or (isinstance(trn, str) and len(trn) == 7 and trn.isdigit())
+            for enrolment in item["attributes"]["ecf_enrolments"]:
+                assert isinstance(enrolment["school_urn"], str) and isinstance(enrolment["cohort"], str)
+        for item in fetch_all(client, LISTINGS[2]):
+            assert isinstance(item["attributes"]["year"], str) and isinstance(item["attributes"]["cohort"], str)
+        for item in fetch_all(client, next(x for x in LISTINGS if x.type == "delivery-partner")):
+            assert all(isinstance(c, str) for c in item["attributes"]["cohort"])

@@ -1,8 +1,10 @@
-"""Serving lists from rendered bytes (app.py items_bytes, warm): what is served must be exactly what the serializers
-say, page windows must be those of the plain definition, and a world change must leave nothing stale behind."""
+"""Serving lists from rendered bytes (app.py Listing, server.warm): what is served must be exactly what the serializers
+say, page windows must be those of the plain definition, and a world change must leave nothing stale behind. The warm
+cache is read in process and over loopback (uvicorn in a thread of this process, so the test can see the cache)."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -20,6 +22,7 @@ from syncer.sandbox.profiles import PROFILES, RECT_V3, Profile
 from syncer.sandbox.query import Page, tied_positions, window, window_positions
 from syncer.sandbox.server import SandboxOptions, running, warm
 from syncer.sandbox.world import World
+from tests.sandbox_process import InProcessSandbox
 
 Row = tuple[str, int]
 
@@ -124,12 +127,23 @@ def truth(client: httpx.Client, token: str) -> dict[str, list[Any]]:
             if name != "_meta"}  # fmt: skip
 
 
-def test_warmed_lists_are_served_without_rendering_and_never_stale() -> None:
+@contextlib.contextmanager
+def serving(world: World, tier: str) -> Iterator[httpx.Client]:
+    """A client of `world` served in this process, or by uvicorn on a loopback socket."""
+    if tier == "in-process":
+        with InProcessSandbox(world).connect({}) as client:
+            yield client
+        return
+    with running(world, SandboxOptions(rate_limit=100_000)) as url, httpx.Client(base_url=url, timeout=60) as client:
+        yield client
+
+
+def test_warmed_lists_are_served_without_rendering_and_never_stale(tier: str) -> None:
     world = World(seed=6, participants=80, providers=2)
     rendered = warm(world)
     assert rendered == cached_items(world) > 1000
     tokens = [p.token for p in world.providers.values()]
-    with running(world, SandboxOptions(rate_limit=100_000)) as url, httpx.Client(base_url=url, timeout=60) as client:
+    with serving(world, tier) as client:
         for token in tokens:
             assert served(client, token) == truth(client, token)
         assert cached_items(world) == rendered, "every item served was rendered at start-up"

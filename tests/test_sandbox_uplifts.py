@@ -1,5 +1,5 @@
 """Uplifts as DfE sets them (app/models/declaration.rb#uplift_paid?, declarations/create.rb#update_uplifts!,
-api/teacher_serializer.rb#uplift_value), read from a real `syncer sandbox` over loopback: a school's flags show
+api/teacher_serializer.rb#uplift_value), read from the sandbox in process and over loopback: a school's flags show
 on enrolments only in cohorts that pay uplifts (2021-2024), go only on ECT started declarations there, and
 uplift_paid is paid (a clawback keeps the payment) with a flag."""
 
@@ -8,14 +8,14 @@ from __future__ import annotations
 from collections import Counter
 
 from tests.finance_truth import World
-from tests.sandbox_process import SandboxProcess
+from tests.sandbox_process import Sandbox
 
 UPLIFT_COHORTS = {"2021", "2022", "2023", "2024"}
 PAID = {"paid", "awaiting-clawback", "clawed-back"}
 
 
-def test_uplifts_go_only_on_paid_ect_started_declarations_in_uplift_cohorts(sandbox: SandboxProcess) -> None:
-    truth = sandbox.truth()
+def test_uplifts_go_only_on_paid_ect_started_declarations_in_uplift_cohorts(rect_both_tiers: Sandbox) -> None:
+    truth = rect_both_tiers.truth()
     world = World(truth)
     enrolments = [e for p in truth["participants"] for e in p["attributes"]["ecf_enrolments"]]
     flagged = [e for e in enrolments if e["pupil_premium_uplift"] or e["sparsity_uplift"]]

@@ -1,4 +1,5 @@
-"""The sandbox's write endpoints over real HTTP: declarations, voids and participant actions, with RECT's rules.
+"""The sandbox's write endpoints: declarations, voids and participant actions, with RECT's rules. Each test writes to
+a fresh world served in process; a declaration is also made over loopback, against `syncer sandbox`.
 
 The seeded world is searched for participants that fit each case rather than naming them, so the tests keep working
 when the generator's mix changes; where no participant has a free milestone, one of its own declarations is voided.
@@ -18,7 +19,7 @@ import httpx
 import pytest
 
 from syncer.sandbox.model import milestone_types
-from tests.sandbox_process import SandboxProcess
+from tests.sandbox_process import InProcessSandbox, Sandbox
 
 Item = dict[str, Any]
 
@@ -101,7 +102,7 @@ def listing(client: httpx.Client, path: str, **filters: str) -> list[Item]:
     return data
 
 
-def candidates(sandbox: SandboxProcess, wanted: Wanted) -> list[Candidate]:
+def candidates(sandbox: Sandbox, wanted: Wanted) -> list[Candidate]:
     found = []
     for provider, token in sandbox.tokens.items():
         with sandbox.client(token) as client:
@@ -133,7 +134,7 @@ def candidates(sandbox: SandboxProcess, wanted: Wanted) -> list[Candidate]:
     return found
 
 
-def first(sandbox: SandboxProcess, wanted: Wanted, need_free: bool = True, optional: bool = False) -> Candidate:
+def first(sandbox: Sandbox, wanted: Wanted, need_free: bool = True, optional: bool = False) -> Candidate:
     """The first fitting enrolment with a declarable milestone, freeing its latest one by a void if none has one."""
     found = candidates(sandbox, wanted)
     for candidate in found:
@@ -146,7 +147,7 @@ def first(sandbox: SandboxProcess, wanted: Wanted, need_free: bool = True, optio
         dtype = latest["attributes"]["declaration_type"]
         voidable = latest["attributes"]["state"] != "paid" or candidate.funded
         if voidable and [d["attributes"]["declaration_type"] for d in candidate.declared].count(dtype) == 1:
-            with httpx.Client(base_url=sandbox.url, headers={"Authorization": f"Bearer {candidate.token}"}) as client:
+            with sandbox.client(candidate.token) as client:
                 assert client.put(f"{DECLARATIONS}/{latest['id']}/void").status_code == 200
             candidate.free = [dtype]
             return candidate
@@ -211,9 +212,9 @@ def fundable(candidate: Candidate) -> bool:
     return candidate.active and candidate.eligible and candidate.funded
 
 
-def test_declaration_is_eligible_on_the_next_statement_and_visible_everywhere(fresh_sandbox: SandboxProcess) -> None:
-    candidate = first(fresh_sandbox, lambda c: fundable(c) and c.upcoming >= 2)  # so the choice of statement shows
-    with fresh_sandbox.client(candidate.token) as client:
+def test_declaration_is_eligible_on_the_next_statement_and_visible_everywhere(fresh_both_tiers: Sandbox) -> None:
+    candidate = first(fresh_both_tiers, lambda c: fundable(c) and c.upcoming >= 2)  # so the choice of statement shows
+    with fresh_both_tiers.client(candidate.token) as client:
         now = clock(client)
         response = declare(client, candidate, candidate.free[0], now - timedelta(seconds=1))
         assert response.status_code == 200, response.text
@@ -234,12 +235,14 @@ def test_declaration_is_eligible_on_the_next_statement_and_visible_everywhere(fr
         assert client.get(f"{DECLARATIONS}/{item['id']}").json()["data"] == item
         assert item in listing(client, DECLARATIONS, participant_id=candidate.id)
         assert item in listing(client, DECLARATIONS, updated_since=rfc(now))
-    assert item in fresh_sandbox.truth(candidate.token)["participant-declarations"]
+    assert item in fresh_both_tiers.truth(candidate.token)["participant-declarations"]
 
 
-def test_declaration_for_a_participant_not_eligible_for_funding_is_submitted(fresh_sandbox: SandboxProcess) -> None:
-    candidate = first(fresh_sandbox, lambda c: c.active and not c.eligible)
-    with fresh_sandbox.client(candidate.token) as client:
+def test_declaration_for_a_participant_not_eligible_for_funding_is_submitted(
+    fresh_in_process: InProcessSandbox,
+) -> None:
+    candidate = first(fresh_in_process, lambda c: c.active and not c.eligible)
+    with fresh_in_process.client(candidate.token) as client:
         response = declare(client, candidate, candidate.free[0], clock(client) - timedelta(seconds=1))
     assert response.status_code == 200, response.text
     assert response.json()["data"]["attributes"]["state"] == "submitted"
@@ -247,11 +250,11 @@ def test_declaration_for_a_participant_not_eligible_for_funding_is_submitted(fre
 
 
 def test_repost_is_idempotent_and_a_second_declaration_of_the_type_is_a_duplicate(
-    fresh_sandbox: SandboxProcess,
+    fresh_in_process: InProcessSandbox,
 ) -> None:
-    candidate = first(fresh_sandbox, fundable)
+    candidate = first(fresh_in_process, fundable)
     dtype = candidate.free[0]
-    with fresh_sandbox.client(candidate.token) as client:
+    with fresh_in_process.client(candidate.token) as client:
         now = clock(client)
         created = declare(client, candidate, dtype, now - timedelta(seconds=2))
         assert created.status_code == 200, created.text
@@ -270,8 +273,8 @@ def test_repost_is_idempotent_and_a_second_declaration_of_the_type_is_a_duplicat
         assert same_event == [created.json()["data"]["id"]]
 
 
-def test_malformed_bodies_are_400_and_wrong_types_are_422_never_500(fresh_sandbox: SandboxProcess) -> None:
-    candidate = first(fresh_sandbox, fundable)
+def test_malformed_bodies_are_400_and_wrong_types_are_422_never_500(fresh_in_process: InProcessSandbox) -> None:
+    candidate = first(fresh_in_process, fundable)
     good = {
         "participant_id": candidate.id,
         "declaration_type": candidate.free[0],
@@ -291,7 +294,7 @@ def test_malformed_bodies_are_400_and_wrong_types_are_422_never_500(fresh_sandbo
         {"attributes": good},
     ]
     withdraw = f"/api/v3/participants/{candidate.id}/withdraw"
-    with fresh_sandbox.client(candidate.token) as client:
+    with fresh_in_process.client(candidate.token) as client:
         for raw in raw_bodies:
             for path, method in ((DECLARATIONS, "POST"), (withdraw, "PUT")):
                 response = client.request(method, path, content=raw, headers={"Content-Type": "application/json"})
@@ -323,14 +326,14 @@ def test_malformed_bodies_are_400_and_wrong_types_are_422_never_500(fresh_sandbo
         assert client.get(f"/api/v3/participants/{candidate.id}").json()["data"] == candidate.participant
 
 
-def test_unknown_or_foreign_participants_are_refused(fresh_sandbox: SandboxProcess) -> None:
-    tokens = list(fresh_sandbox.tokens.values())
-    with fresh_sandbox.client(tokens[0]) as client:
+def test_unknown_or_foreign_participants_are_refused(fresh_in_process: InProcessSandbox) -> None:
+    tokens = list(fresh_in_process.tokens.values())
+    with fresh_in_process.client(tokens[0]) as client:
         own = {p["id"] for p in listing(client, "/api/v3/participants")}
-    with fresh_sandbox.client(tokens[1]) as client:
+    with fresh_in_process.client(tokens[1]) as client:
         foreign = next(p for p in listing(client, "/api/v3/participants") if p["id"] not in own)
     ect = {"participant_type": "ect", "cohort": "2024"}
-    with fresh_sandbox.client(tokens[0]) as client:
+    with fresh_in_process.client(tokens[0]) as client:
         now = clock(client)
         for participant in ({"id": str(uuid.uuid4())}, foreign):
             who = Candidate(tokens[0], "", participant, ect, 1)
@@ -340,13 +343,13 @@ def test_unknown_or_foreign_participants_are_refused(fresh_sandbox: SandboxProce
                 assert (response.status_code, response.json()) == (404, NOT_FOUND)
 
 
-def test_declaration_type_must_fit_the_schedule_and_course(fresh_sandbox: SandboxProcess) -> None:
+def test_declaration_type_must_fit_the_schedule_and_course(fresh_in_process: InProcessSandbox) -> None:
     def standard_ect(c: Candidate) -> bool:
         only_ect = len(c.participant["attributes"]["ecf_enrolments"]) == 1 and c.course == "ecf-induction"
         return fundable(c) and only_ect and "-extended-" not in c.enrolment["schedule_identifier"]
 
-    ect = first(fresh_sandbox, standard_ect)
-    with fresh_sandbox.client(ect.token) as client:
+    ect = first(fresh_in_process, standard_ect)
+    with fresh_in_process.client(ect.token) as client:
         now = clock(client) - timedelta(seconds=1)
         assert errors(declare(client, ect, "extended-1", now)) == [
             ("declaration_type", "The property '#/declaration_type' does not exist for this schedule.")
@@ -360,11 +363,11 @@ def test_declaration_type_must_fit_the_schedule_and_course(fresh_sandbox: Sandbo
             ]
 
 
-def test_funded_mentors_may_only_declare_started_and_completed(fresh_sandbox: SandboxProcess) -> None:
+def test_funded_mentors_may_only_declare_started_and_completed(fresh_in_process: InProcessSandbox) -> None:
     mentor = first(
-        fresh_sandbox, lambda c: c.course == "ecf-mentor" and c.cohort >= 2025, need_free=False, optional=True
+        fresh_in_process, lambda c: c.course == "ecf-mentor" and c.cohort >= 2025, need_free=False, optional=True
     )
-    with fresh_sandbox.client(mentor.token) as client:
+    with fresh_in_process.client(mentor.token) as client:
         for dtype in ("retained-1", "extended-2"):
             assert errors(declare(client, mentor, dtype, clock(client))) == [
                 (
@@ -376,10 +379,10 @@ def test_funded_mentors_may_only_declare_started_and_completed(fresh_sandbox: Sa
             ]
 
 
-def test_declaration_dates_must_be_rfc3339_and_not_in_the_future(fresh_sandbox: SandboxProcess) -> None:
-    candidate = first(fresh_sandbox, fundable)
+def test_declaration_dates_must_be_rfc3339_and_not_in_the_future(fresh_in_process: InProcessSandbox) -> None:
+    candidate = first(fresh_in_process, fundable)
     invalid = ("declaration_date", "Enter a valid RFC3339 '#/declaration_date'.")
-    with fresh_sandbox.client(candidate.token) as client:
+    with fresh_in_process.client(candidate.token) as client:
         now = clock(client)
         dtype = candidate.free[0]
         assert errors(declare(client, candidate, dtype, now + timedelta(seconds=1))) == [
@@ -399,16 +402,16 @@ def test_declaration_dates_must_be_rfc3339_and_not_in_the_future(fresh_sandbox: 
         assert offset.json()["data"]["attributes"]["declaration_date"] == rfc(now - timedelta(seconds=30))
 
 
-def test_declarations_from_2025_must_be_in_date_order(fresh_sandbox: SandboxProcess) -> None:
+def test_declarations_from_2025_must_be_in_date_order(fresh_in_process: InProcessSandbox) -> None:
     later_types = first(
-        fresh_sandbox, lambda c: c.active and c.cohort >= 2025 and (len(c.free) >= 2 or bool(c.declared))
+        fresh_in_process, lambda c: c.active and c.cohort >= 2025 and (len(c.free) >= 2 or bool(c.declared))
     )
     out_of_order = (
         "declaration_date",
         "This '#/declaration_date' is invalid. Check that it is in sequence with existing declaration dates for this "
         "participant.",
     )
-    with fresh_sandbox.client(later_types.token) as client:
+    with fresh_in_process.client(later_types.token) as client:
         now = clock(client)
         if later_types.declared:
             earliest = min(datetime.fromisoformat(d["attributes"]["declaration_date"]) for d in later_types.declared)
@@ -420,13 +423,13 @@ def test_declarations_from_2025_must_be_in_date_order(fresh_sandbox: SandboxProc
         assert declare(client, later_types, dtype, now).status_code == 200
 
 
-def test_evidence_held_follows_the_cohort_and_declaration_type(fresh_sandbox: SandboxProcess) -> None:
+def test_evidence_held_follows_the_cohort_and_declaration_type(fresh_in_process: InProcessSandbox) -> None:
     def declarable(c: Candidate) -> bool:
         return c.active and (c.funded or not c.eligible) and c.course == "ecf-induction"
 
-    old = first(fresh_sandbox, lambda c: declarable(c) and c.cohort < 2025)
-    new = first(fresh_sandbox, lambda c: declarable(c) and c.cohort >= 2025)
-    with fresh_sandbox.client(old.token) as client:
+    old = first(fresh_in_process, lambda c: declarable(c) and c.cohort < 2025)
+    new = first(fresh_in_process, lambda c: declarable(c) and c.cohort >= 2025)
+    with fresh_in_process.client(old.token) as client:
         now = clock(client) - timedelta(seconds=1)
         dtype = old.free[0]
         if dtype == "started":
@@ -436,7 +439,7 @@ def test_evidence_held_follows_the_cohort_and_declaration_type(fresh_sandbox: Sa
             assert errors(declare(client, old, dtype, now, evidence="materials-engaged-with-offline")) == [
                 EVIDENCE_UNAVAILABLE
             ]
-    with fresh_sandbox.client(new.token) as client:
+    with fresh_in_process.client(new.token) as client:
         dtype = new.free[0]
         wrong = "training-event-attended" if dtype in ("retained-2", "completed") else "one-term-induction"
         for evidence in (wrong, "training_event_attended"):
@@ -444,9 +447,9 @@ def test_evidence_held_follows_the_cohort_and_declaration_type(fresh_sandbox: Sa
         assert errors(declare(client, new, dtype, now, evidence=None)) == [EVIDENCE_MISSING]
 
 
-def test_an_ended_contract_period_refuses_funded_declarations(fresh_sandbox: SandboxProcess) -> None:
-    candidate = first(fresh_sandbox, lambda c: c.active and c.eligible and not c.funded, optional=True)
-    with fresh_sandbox.client(candidate.token) as client:
+def test_an_ended_contract_period_refuses_funded_declarations(fresh_in_process: InProcessSandbox) -> None:
+    candidate = first(fresh_in_process, lambda c: c.active and c.eligible and not c.funded, optional=True)
+    with fresh_in_process.client(candidate.token) as client:
         response = declare(client, candidate, candidate.free[0], clock(client))
     assert errors(response) == [
         (
@@ -457,9 +460,9 @@ def test_an_ended_contract_period_refuses_funded_declarations(fresh_sandbox: San
     ]
 
 
-def test_void_before_payment_hides_the_statement_and_cannot_repeat(fresh_sandbox: SandboxProcess) -> None:
-    candidate = first(fresh_sandbox, fundable)
-    with fresh_sandbox.client(candidate.token) as client:
+def test_void_before_payment_hides_the_statement_and_cannot_repeat(fresh_in_process: InProcessSandbox) -> None:
+    candidate = first(fresh_in_process, fundable)
+    with fresh_in_process.client(candidate.token) as client:
         now = clock(client)
         created = declare(client, candidate, candidate.free[0], now - timedelta(seconds=1)).json()["data"]
         assert created["attributes"]["statement_id"] is not None
@@ -476,10 +479,12 @@ def test_void_before_payment_hides_the_statement_and_cannot_repeat(fresh_sandbox
         assert again.status_code == 200 and again.json()["data"]["id"] != created["id"]
 
 
-def test_void_of_a_paid_declaration_awaits_clawback_until_the_statement_is_paid(fresh_sandbox: SandboxProcess) -> None:
-    provider, token = next(iter(fresh_sandbox.tokens.items()))
+def test_void_of_a_paid_declaration_awaits_clawback_until_the_statement_is_paid(
+    fresh_in_process: InProcessSandbox,
+) -> None:
+    provider, token = next(iter(fresh_in_process.tokens.items()))
     refunded = ("participant_declaration_id", "The declaration will or has been refunded")
-    with fresh_sandbox.client(token) as client:
+    with fresh_in_process.client(token) as client:
         now = clock(client)
         statements = {s["id"]: s["attributes"] for s in listing(client, "/api/v3/statements")}
         open_cohorts = {s["cohort"] for s in statements.values() if s["cut_off_date"] >= now.date().isoformat()}
@@ -500,8 +505,8 @@ def test_void_of_a_paid_declaration_awaits_clawback_until_the_statement_is_paid(
         assert attributes["updated_at"] == rfc(now)
         assert errors(client.put(f"{DECLARATIONS}/{paid['id']}/void")) == [refunded]
     payment = datetime.fromisoformat(clawback["attributes"]["payment_date"]).date()
-    fresh_sandbox.tick((payment - now.date()).days + 1)
-    with fresh_sandbox.client(token) as client:
+    fresh_in_process.tick((payment - now.date()).days + 1)
+    with fresh_in_process.client(token) as client:
         after = client.get(f"{DECLARATIONS}/{paid['id']}").json()["data"]["attributes"]
         assert after["state"] == "clawed-back"
         assert after["clawback_statement_id"] == clawback["id"]
@@ -509,26 +514,28 @@ def test_void_of_a_paid_declaration_awaits_clawback_until_the_statement_is_paid(
         assert errors(client.put(f"{DECLARATIONS}/{paid['id']}/void")) == [refunded]
 
 
-def test_only_the_declaring_provider_can_void(fresh_sandbox: SandboxProcess) -> None:
-    (_, first_token), (second_name, second_token) = list(fresh_sandbox.tokens.items())[:2]
-    with fresh_sandbox.client(second_token) as client:
+def test_only_the_declaring_provider_can_void(fresh_in_process: InProcessSandbox) -> None:
+    (_, first_token), (second_name, second_token) = list(fresh_in_process.tokens.items())[:2]
+    with fresh_in_process.client(second_token) as client:
         theirs = next(
             d
             for d in listing(client, DECLARATIONS)
             if d["attributes"]["lead_provider_name"] == second_name and d["attributes"]["state"] in BILLABLE
         )
-    with fresh_sandbox.client(first_token) as client:
+    with fresh_in_process.client(first_token) as client:
         for declaration_id in (theirs["id"], str(uuid.uuid4()), "not-a-uuid"):
             response = client.put(f"{DECLARATIONS}/{declaration_id}/void")
             assert (response.status_code, response.json()) == (404, NOT_FOUND)
-    with fresh_sandbox.client(second_token) as client:
+    with fresh_in_process.client(second_token) as client:
         assert client.get(f"{DECLARATIONS}/{theirs['id']}").json()["data"] == theirs
 
 
-def test_withdraw_then_only_backdated_declarations(fresh_sandbox: SandboxProcess) -> None:
-    candidate = first(fresh_sandbox, lambda c: fundable(c) and len(c.participant["attributes"]["ecf_enrolments"]) == 1)
+def test_withdraw_then_only_backdated_declarations(fresh_in_process: InProcessSandbox) -> None:
+    candidate = first(
+        fresh_in_process, lambda c: fundable(c) and len(c.participant["attributes"]["ecf_enrolments"]) == 1
+    )
     course = candidate.course
-    with fresh_sandbox.client(candidate.token) as client:
+    with fresh_in_process.client(candidate.token) as client:
         now = clock(client)
         for reason in ("moved_school", "bereavement", "Moved-School"):
             assert errors(act(client, candidate.id, "withdraw", reason=reason, course_identifier=course)) == [
@@ -563,10 +570,10 @@ def test_withdraw_then_only_backdated_declarations(fresh_sandbox: SandboxProcess
         assert backdated.status_code == 200, backdated.text
 
 
-def test_defer_blocks_declarations_until_resumed(fresh_sandbox: SandboxProcess) -> None:
-    candidate = first(fresh_sandbox, fundable)
+def test_defer_blocks_declarations_until_resumed(fresh_in_process: InProcessSandbox) -> None:
+    candidate = first(fresh_in_process, fundable)
     course = candidate.course
-    with fresh_sandbox.client(candidate.token) as client:
+    with fresh_in_process.client(candidate.token) as client:
         now = clock(client)
         assert errors(act(client, candidate.id, "resume", course_identifier=course)) == [
             ("participant_id", "The '#/participant_id' is already active.")
@@ -599,10 +606,10 @@ def test_defer_blocks_declarations_until_resumed(fresh_sandbox: SandboxProcess) 
         )
 
 
-def test_change_schedule(fresh_sandbox: SandboxProcess) -> None:
+def test_change_schedule(fresh_in_process: InProcessSandbox) -> None:
     partnered: dict[tuple[str, str], dict[int, Item]] = {}  # (token, urn) -> cohort -> partnership
-    for token in fresh_sandbox.tokens.values():
-        with fresh_sandbox.client(token) as client:
+    for token in fresh_in_process.tokens.values():
+        with fresh_in_process.client(token) as client:
             for p in listing(client, "/api/v3/partnerships"):
                 partnered.setdefault((token, p["attributes"]["urn"]), {})[int(p["attributes"]["cohort"])] = p
 
@@ -611,7 +618,7 @@ def test_change_schedule(fresh_sandbox: SandboxProcess) -> None:
         standard = c.course == "ecf-induction" and "-standard-" in c.enrolment["schedule_identifier"]
         return fundable(c) and standard and len(cohorts) >= 2 and len(cohorts) < 6
 
-    candidate = first(fresh_sandbox, movable)
+    candidate = first(fresh_in_process, movable)
     cohorts = partnered[(candidate.token, candidate.enrolment["school_urn"])]
     current = candidate.enrolment["schedule_identifier"]
     extended = current.replace("-standard-", "-extended-")
@@ -622,7 +629,7 @@ def test_change_schedule(fresh_sandbox: SandboxProcess) -> None:
             client, candidate.id, "change-schedule", schedule_identifier=schedule, course_identifier=course, **more
         )
 
-    with fresh_sandbox.client(candidate.token) as client:
+    with fresh_in_process.client(candidate.token) as client:
         now = clock(client)
         assert errors(change(client, current)) == [
             ("schedule_identifier", "Selected schedule is already on the profile")
@@ -669,11 +676,11 @@ def test_change_schedule(fresh_sandbox: SandboxProcess) -> None:
             ),
         ]
     left = first(
-        fresh_sandbox,
+        fresh_in_process,
         lambda c: c.enrolment["training_status"] == "active" and c.enrolment["participant_status"] == "left",
         need_free=False,
     )
-    with fresh_sandbox.client(left.token) as client:
+    with fresh_in_process.client(left.token) as client:
         other = next(
             s for s in ("ecf-extended-april", "ecf-extended-january") if s != left.enrolment["schedule_identifier"]
         )

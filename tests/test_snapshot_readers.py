@@ -19,6 +19,8 @@ import pytest
 from syncer.snapshot import snapshot_path
 from tests.sandbox_process import SandboxProcess
 
+pytestmark = pytest.mark.slow  # a real `syncer sandbox` (or `syncer`) process over loopback
+
 ROOT = Path(__file__).resolve().parents[1]
 DUMP = ROOT / "tests" / "dump_views.py"
 LTS = "1.4.4"

@@ -21,6 +21,8 @@ import pytest
 from syncer.warehouse import Warehouse
 from tests.sandbox_process import SandboxProcess
 
+pytestmark = pytest.mark.slow  # a real `syncer sandbox` (or `syncer`) process over loopback
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -15,7 +15,9 @@ import pytest
 from syncer.batching import Batch, PreparedPage
 from syncer.sync import RunResult, run_sync
 from tests.sandbox_process import SandboxProcess
-from tests.warehouse_truth import SOURCE, differences, settings_for, truth_items, warehouse_items
+from tests.warehouse_truth import SOURCE, differences, last_filter, settings_for, truth_items, warehouse_items
+
+pytestmark = pytest.mark.slow  # a real `syncer sandbox` (or `syncer`) process over loopback
 
 
 def by_stream(result: RunResult) -> dict[str, Any]:
@@ -84,15 +86,6 @@ def check_ties_survive_paging(sandbox: SandboxProcess, tmp_path: Path) -> None:
     run_sync(settings, streams=["participant-declarations"])
     found = warehouse_items(settings.warehouse.path, SOURCE)["participant-declarations"]
     assert found.keys() == {d["id"] for d in declarations}
-
-
-def last_filter(path: Path, stream: str) -> Any:
-    with duckdb.connect(str(path), read_only=True) as con:
-        row = con.execute(
-            "SELECT updated_since FROM sync_runs WHERE stream = ? ORDER BY started_at DESC LIMIT 1", [stream]
-        ).fetchone()
-    assert row is not None
-    return row[0]
 
 
 def test_incremental_syncs_after_ticks_equal_truth(world: SandboxProcess, tmp_path: Path) -> None:

@@ -16,7 +16,9 @@ import pytest
 from syncer.streams import ECF_V3_STREAMS, select
 from syncer.sync import RunResult, run_sync
 from tests.sandbox_process import SandboxProcess
-from tests.warehouse_truth import SOURCE, differences, settings_for, truth_items, warehouse_items
+from tests.warehouse_truth import SOURCE, differences, last_filter, settings_for, truth_items, warehouse_items
+
+pytestmark = pytest.mark.slow  # a real `syncer sandbox` (or `syncer`) process over loopback
 
 API = "ecf-v3"
 # the reconciliation views: whichever profile fed the warehouse, the same world gives the same answers
@@ -73,15 +75,6 @@ def test_full_sync_equals_truth(tmp_path: Path) -> None:
         assert challenged is not None and challenged[0] == sum(
             p["attributes"]["status"] == "challenged" for p in truth["partnerships"]
         )
-
-
-def last_filter(path: Path, stream: str) -> Any:
-    with duckdb.connect(str(path), read_only=True) as con:
-        row = con.execute(
-            "SELECT updated_since FROM sync_runs WHERE stream = ? ORDER BY started_at DESC LIMIT 1", [stream]
-        ).fetchone()
-    assert row is not None
-    return row[0]
 
 
 def view_rows(path: Path) -> dict[str, list[dict[str, Any]]]:

@@ -18,6 +18,8 @@ from syncer.sync import RunResult, run_sync
 from tests.sandbox_process import SandboxProcess
 from tests.warehouse_truth import SOURCE, differences, settings_for
 
+pytestmark = pytest.mark.slow  # a real `syncer sandbox` (or `syncer`) process over loopback
+
 API = "ecf-v2"
 Items = dict[str, dict[str, Any]]
 

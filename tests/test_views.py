@@ -12,100 +12,28 @@ import csv
 import re
 import shutil
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 
-from syncer import contracts, views
-from syncer.config import Settings
-from syncer.sync import run_sync
+from syncer import contracts, sqlfiles, views
 from syncer.warehouse import Warehouse
 from tests import finance_found, finance_truth
 from tests.finance_found import rows
-from tests.finance_truth import Observer, World, checked
+from tests.finance_scenario import Scenario
 from tests.openapi import spec
-from tests.sandbox_process import SandboxProcess
-from tests.warehouse_truth import settings_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
-STEPS = 4  # of two weeks each
 VIEWS: tuple[str, ...] = ("declarations_current", "statement_reconciliation", "clawback_ledger")
 VIEWS += ("declaration_anomalies", "participant_timeline")
 
 
-@dataclass
-class Scenario:
-    sandbox: SandboxProcess
-    settings: Settings
-    observer: Observer
-    world: World
-    activity: Counter[str]
-
-    @property
-    def path(self) -> Path:
-        return self.settings.warehouse.path
-
-
-def void_one(sandbox: SandboxProcess, world: World, states: tuple[str, ...]) -> str | None:
-    """Voids the first of our own declarations in one of `states` that the API accepts to void."""
-    with sandbox.client() as client:
-        for d in world.declarations:
-            wanted = world.own(d) and d["state"] in states
-            if wanted and client.put(f"/api/v3/participant-declarations/{d['id']}/void").status_code == 200:
-                return str(d["id"])
-    return None
-
-
-def synced(scenario_settings: Settings, sandbox: SandboxProcess, observer: Observer) -> dict[str, Any]:
-    checked(run_sync(scenario_settings, full=True))
-    truth = sandbox.truth()
-    observer.observe(truth)
-    return truth
-
-
-# bands small enough for the sandbox's few declarations to fill every band, overflow the last and be drained
-# from the top by clawbacks; a computed service fee with a set-up fee, a stated one, flat-rate mentors
-def small_contract(cohort: int) -> str:
-    kind = "ittecf_ectp" if cohort >= 2025 else "ecf"
-    lines = [
-        f'[[contract]]\nsource = "lp"\ncohort = {cohort}\ntype = "{kind}"\nrecruitment_target = 7',
-        f"uplift_fee_per_declaration = {100 if cohort <= 2024 else 0}\nvat_rate = 0.2",
-    ]
-    lines.append("setup_fee = 333.33" if cohort % 2 else "monthly_service_fee = 1234.56")
-    if kind == "ittecf_ectp":
-        lines.append("mentor_fee_per_declaration = 777.77")
-    for name, capacity, fee in (("A", 2, "1000.10"), ("B", 2, "900.20"), ("C", 1, "800.30")):
-        lines.append(f'[[contract.band]]\nband = "{name}"\ncapacity = {capacity}\nfee_per_declaration = {fee}\n'
-                     "output_fee_ratio = 0.6\nservice_fee_ratio = 0.4")  # fmt: skip
-    return "\n".join(lines)
-
-
-CONTRACTS = "\n".join(small_contract(cohort) for cohort in (2021, 2022, 2023, 2024, 2025))  # 2026: none
-
-
-@pytest.fixture(scope="module")
-def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
-    with SandboxProcess(seed=19, participants=40) as sandbox:
-        folder = tmp_path_factory.mktemp("views")
-        (folder / "contracts.toml").write_text(CONTRACTS)
-        settings = settings_for(sandbox, folder / "w.duckdb", contracts=folder / "contracts.toml")
-        observer = Observer()
-        activity: Counter[str] = Counter()
-        truth = synced(settings, sandbox, observer)
-        for step in range(STEPS):
-            world = World(truth)
-            if step in (0, 1, STEPS - 1):  # the last one is still awaiting clawback at the end
-                activity["api_voided_after_payment"] += void_one(sandbox, world, ("paid",)) is not None
-            if step in (0, 1):
-                activity["api_voided_before_payment"] += void_one(sandbox, world, ("eligible", "payable")) is not None
-            activity.update(sandbox.tick(14)["activity"])
-            truth = synced(settings, sandbox, observer)
-        yield Scenario(sandbox, settings, observer, World(truth), activity)
+@pytest.fixture
+def scenario(finance_scenario: Scenario) -> Scenario:
+    return finance_scenario
 
 
 def test_the_weeks_covered_what_reconciliation_is_about(scenario: Scenario) -> None:
@@ -215,11 +143,11 @@ def test_every_sync_run_and_syncer_views_create_the_views(scenario: Scenario, tm
     assert set(VIEWS) <= set(refreshed.views) and refreshed.skipped_comments == []
     assert {v: rows(copy, f"SELECT count(*) AS n FROM {v}")[0]["n"] for v in VIEWS} == before
     with Warehouse(copy) as warehouse:
-        again = views.refresh(warehouse.con)  # nothing changed since: nothing to do
+        again = views.refresh(warehouse)  # nothing changed since: nothing to do
         assert not again.definitions_rebuilt and not again.rows_rebuilt
         warehouse.con.execute("UPDATE sync_runs SET started_at = now(), updated = 1 WHERE run_id = "
                               "(SELECT max(run_id) FROM sync_runs)")  # fmt: skip
-        after_a_sync = views.refresh(warehouse.con)  # a sync wrote rows: the materialised rows follow
+        after_a_sync = views.refresh(warehouse)  # a sync wrote rows: the materialised rows follow
         assert not after_a_sync.definitions_rebuilt and after_a_sync.rows_rebuilt
     with duckdb.connect(str(copy), read_only=True) as con:
         assert views.missing_views(con) == []
@@ -235,11 +163,99 @@ def test_both_state_spellings_are_accepted(scenario: Scenario, tmp_path: Path) -
             "UPDATE participant_declarations SET state = CASE state WHEN 'submitted' THEN 'no_payment' "
             "ELSE replace(state, '-', '_') END, declaration_type = replace(declaration_type, '-', '_')"
         )
-        views.refresh(warehouse.con, rows=True)
+        views.refresh(warehouse, rows=True)
     assert rows(copy, "SELECT * FROM statement_reconciliation ORDER BY statement_id") == before
     states = {r["state"] for r in rows(copy, "SELECT DISTINCT state FROM declarations_current")}
     assert {"awaiting-clawback", "clawed-back", "submitted"} <= states and not any("_" in s for s in states)
     assert not rows(copy, "SELECT * FROM declaration_anomalies WHERE anomaly_code LIKE 'unknown%'")
+
+
+def test_enrolment_and_history_codes_in_other_spellings_decode_alike(scenario: Scenario, tmp_path: Path) -> None:
+    """Schedules and reasons with underscores (withdrawal reasons as the service stores them), and states in the
+    history as the service names them, decode through stg_code_spellings to what the API's spelling gives."""
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(scenario.path, copy)
+    queries = {
+        "stg_enrolments": "SELECT * FROM stg_enrolments ORDER BY source, training_record_id",
+        "participant_timeline": "SELECT * EXCLUDE (event_sequence) FROM participant_timeline",
+        "clawback_ledger": "SELECT * FROM clawback_ledger ORDER BY source, declaration_id",
+    }
+    before = {name: rows(copy, sql) for name, sql in queries.items()}
+    assert any("-" in str(r["withdrawal_reason"]) for r in before["stg_enrolments"] if r["withdrawal_reason"])
+    with Warehouse(copy) as warehouse:
+        warehouse.con.execute(
+            "UPDATE participant_enrolments SET schedule_identifier = replace(schedule_identifier, '-', '_'), "
+            "withdrawal_reason = replace(withdrawal_reason, '-', '_')"
+        )
+        warehouse.con.execute(
+            "UPDATE declaration_state_history SET old_state = replace(old_state, '-', '_'), "
+            "new_state = CASE new_state WHEN 'submitted' THEN 'no_payment' ELSE replace(new_state, '-', '_') END"
+        )
+        assert warehouse.query("SELECT count(*) FROM declaration_state_history WHERE contains(new_state, '_')")[0][0]
+        views.refresh(warehouse, rows=True)
+    after = {name: rows(copy, sql) for name, sql in queries.items()}
+    assert {name: Counter(map(repr, found)) for name, found in after.items()} == {
+        name: Counter(map(repr, found)) for name, found in before.items()
+    }
+    assert not rows(copy, "SELECT * FROM declaration_anomalies WHERE anomaly_code LIKE 'unknown%'")
+
+
+def test_each_table_is_commented_beside_the_migration_that_creates_it() -> None:
+    """sql/comments/NNN_name.sql documents exactly what sql/schema/NNN_name.sql creates (001 also the runner's own
+    schema_migrations), so a table's comments sit beside its definition; a migration that creates nothing new
+    (008 only rebuilds tables) has no comments file."""
+    migrations = sqlfiles.listing("schema")
+    with Warehouse(":memory:", stop_before=migrations[0]) as warehouse:
+        before = views.comment_targets(warehouse.con)
+    created = {migrations[0]: set(before)}  # schema_migrations: the runner creates it before 001
+    for name, following in zip(migrations, [*migrations[1:], None], strict=True):
+        with Warehouse(":memory:", stop_before=following) as warehouse:
+            after = views.comment_targets(warehouse.con)
+        created[name] = created.get(name, set()) | (after - before)
+        before = after
+    files = views.comment_files()
+    assert files and set(files) <= set(migrations)
+    commented: dict[str, set[str]] = {}
+    with duckdb.connect() as con:
+        for name in files:
+            statements = con.extract_statements(sqlfiles.read(f"comments/{name}"))
+            targets = [match.group(1) for s in statements if (match := views.COMMENT_TARGET.search(s.query))]
+            assert len(targets) == len(set(targets)) == len(statements), name
+            commented[name] = set(targets)
+    assert {name: commented.get(name, set()) for name in migrations} == created
+
+
+def test_the_fingerprint_covers_every_comment_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    with Warehouse(":memory:") as warehouse:
+        built = views.fingerprint(warehouse.con)
+        read = sqlfiles.read
+        for name in views.comment_files():
+
+            def edited(relative: str, name: str = name) -> str:
+                return read(relative) + ("\n-- edited" if relative == f"comments/{name}" else "")
+
+            monkeypatch.setattr(sqlfiles, "read", edited)
+            assert views.fingerprint(warehouse.con) != built, name
+        monkeypatch.setattr(sqlfiles, "read", read)
+        assert views.fingerprint(warehouse.con) == built
+
+
+def test_a_comment_on_what_does_not_exist_is_skipped_and_answered() -> None:
+    with Warehouse(":memory:") as warehouse:
+        con = warehouse.con
+        columns = [
+            row[0]
+            for row in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = 'quarantine'"
+            ).fetchall()
+        ]
+        con.execute("DROP TABLE quarantine")  # sql/comments/001_bookkeeping.sql
+        con.execute("ALTER TABLE ref_declaration_types DROP COLUMN flat_rate_fee_proportion")  # 009_money.sql
+        skipped = views.apply_comments(con)
+        comment = con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'sync_state'").fetchone()
+    assert sorted(skipped) == sorted(["quarantine", *(f"quarantine.{c}" for c in columns),
+                                      "ref_declaration_types.flat_rate_fee_proportion"])  # fmt: skip
+    assert comment and comment[0]  # the others are applied
 
 
 def reference(name: str) -> list[dict[str, str]]:
@@ -305,7 +321,7 @@ def test_every_code_the_api_can_send_decodes() -> None:
 
 def test_views_answer_on_an_empty_warehouse(tmp_path: Path) -> None:
     with Warehouse(tmp_path / "empty.duckdb") as warehouse:
-        views.refresh(warehouse.con)
+        views.refresh(warehouse)
         for view in VIEWS:
             assert warehouse.query(f"SELECT count(*) FROM {view}") == [(0,)]
 

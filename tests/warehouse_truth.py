@@ -120,3 +120,13 @@ def differences(
         if missing or extra or changed:
             report[stream] = {"missing": len(missing), "extra": len(extra), "changed": len(changed)}
     return report
+
+
+def last_filter(path: Path, stream: str) -> Any:
+    """The updated_since filter of the stream's latest scan (None for a full scan)."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        row = con.execute(
+            "SELECT updated_since FROM sync_runs WHERE stream = ? ORDER BY started_at DESC LIMIT 1", [stream]
+        ).fetchone()
+    assert row is not None
+    return row[0]

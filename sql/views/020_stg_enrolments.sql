@@ -1,54 +1,11 @@
 -- stg_enrolments: which enrolments (training records) does each participant have with the provider today,
--- with statuses, schedule and reasons in one spelling? One row per enrolment in the provider's scope.
+-- with statuses, schedule and reasons in one spelling (decoded through stg_code_spellings)? One row per
+-- enrolment in the provider's scope.
 -- is_primary picks the one enrolment per participant and role that declarations are matched to: after a
 -- merge the surviving participant can hold two, until a full sync retires the one it no longer lists.
 -- materialized: table
 WITH source AS (
     SELECT * FROM participant_enrolments WHERE removed_at IS NULL
-),
-
--- each code in every spelling accepted on input (hyphens or underscores), so that decoding is an equality
--- join on the value as sent
-type_spellings AS (
-    SELECT DISTINCT participant_type, unnest([
-        participant_type, replace(participant_type, '-', '_'), replace(participant_type, '_', '-')
-    ]) AS spelling
-    FROM ref_participant_types
-),
-
-schedule_spellings AS (
-    SELECT DISTINCT schedule_identifier, unnest([
-        schedule_identifier, replace(schedule_identifier, '-', '_'), replace(schedule_identifier, '_', '-')
-    ]) AS spelling
-    FROM ref_schedules
-),
-
-training_status_spellings AS (
-    SELECT DISTINCT training_status, unnest([
-        training_status, replace(training_status, '-', '_'), replace(training_status, '_', '-')
-    ]) AS spelling
-    FROM ref_training_statuses
-),
-
-participant_status_spellings AS (
-    SELECT DISTINCT participant_status, unnest([
-        participant_status, replace(participant_status, '-', '_'), replace(participant_status, '_', '-')
-    ]) AS spelling
-    FROM ref_participant_statuses
-),
-
-withdrawal_spellings AS (
-    SELECT DISTINCT withdrawal_reason, unnest([
-        withdrawal_reason, replace(withdrawal_reason, '-', '_'), replace(withdrawal_reason, '_', '-'), internal_name
-    ]) AS spelling
-    FROM ref_withdrawal_reasons
-),
-
-deferral_spellings AS (
-    SELECT DISTINCT deferral_reason, unnest([
-        deferral_reason, replace(deferral_reason, '-', '_'), replace(deferral_reason, '_', '-'), internal_name
-    ]) AS spelling
-    FROM ref_deferral_reasons
 ),
 
 decoded AS (
@@ -58,39 +15,40 @@ decoded AS (
         e.participant_id,
         e.canonical_participant_id,
         e.canonical_mentor_id,
-        coalesce(pt.participant_type, e.participant_type) AS participant_type,
+        coalesce(pt.code, e.participant_type) AS participant_type,
         types.course_identifier,
         e.cohort,
         try_cast(e.cohort AS INTEGER) AS cohort_year,
-        coalesce(s.schedule_identifier, e.schedule_identifier) AS schedule_identifier,
-        coalesce(ts.training_status, e.training_status) AS training_status,
-        coalesce(ps.participant_status, e.participant_status) AS participant_status,
+        coalesce(s.code, e.schedule_identifier) AS schedule_identifier,
+        coalesce(ts.code, e.training_status) AS training_status,
+        coalesce(ps.code, e.participant_status) AS participant_status,
         e.eligible_for_funding,
         e.pupil_premium_uplift,
         e.sparsity_uplift,
-        coalesce(w.withdrawal_reason, e.withdrawal_reason) AS withdrawal_reason,
+        coalesce(w.code, e.withdrawal_reason) AS withdrawal_reason,
         e.withdrawal_date,
-        coalesce(d.deferral_reason, e.deferral_reason) AS deferral_reason,
+        coalesce(d.code, e.deferral_reason) AS deferral_reason,
         e.deferral_date,
         e.school_urn,
         e.delivery_partner_id,
         e.created_at,
         coalesce(try_cast(e.cohort AS INTEGER) >= courses.limited_types_from_cohort, false)
             AS is_limited_to_started_and_completed,
-        s.schedule_identifier IS NOT NULL AS is_known_schedule_identifier,
-        ts.training_status IS NOT NULL AS is_known_training_status,
-        e.participant_status IS NULL OR ps.participant_status IS NOT NULL AS is_known_participant_status,
-        e.withdrawal_reason IS NULL OR w.withdrawal_reason IS NOT NULL AS is_known_withdrawal_reason,
-        e.deferral_reason IS NULL OR d.deferral_reason IS NOT NULL AS is_known_deferral_reason
+        s.code IS NOT NULL AS is_known_schedule_identifier,
+        ts.code IS NOT NULL AS is_known_training_status,
+        e.participant_status IS NULL OR ps.code IS NOT NULL AS is_known_participant_status,
+        e.withdrawal_reason IS NULL OR w.code IS NOT NULL AS is_known_withdrawal_reason,
+        e.deferral_reason IS NULL OR d.code IS NOT NULL AS is_known_deferral_reason
     FROM source AS e
-    LEFT JOIN type_spellings AS pt ON pt.spelling = e.participant_type
-    LEFT JOIN ref_participant_types AS types ON types.participant_type = pt.participant_type
+    LEFT JOIN stg_code_spellings AS pt ON pt.code_type = 'participant_type' AND pt.spelling = e.participant_type
+    LEFT JOIN ref_participant_types AS types ON types.participant_type = pt.code
     LEFT JOIN ref_course_identifiers AS courses ON courses.course_identifier = types.course_identifier
-    LEFT JOIN schedule_spellings AS s ON s.spelling = e.schedule_identifier
-    LEFT JOIN training_status_spellings AS ts ON ts.spelling = e.training_status
-    LEFT JOIN participant_status_spellings AS ps ON ps.spelling = e.participant_status
-    LEFT JOIN withdrawal_spellings AS w ON w.spelling = e.withdrawal_reason
-    LEFT JOIN deferral_spellings AS d ON d.spelling = e.deferral_reason
+    LEFT JOIN stg_code_spellings AS s ON s.code_type = 'schedule_identifier' AND s.spelling = e.schedule_identifier
+    LEFT JOIN stg_code_spellings AS ts ON ts.code_type = 'training_status' AND ts.spelling = e.training_status
+    LEFT JOIN stg_code_spellings AS ps
+        ON ps.code_type = 'participant_status' AND ps.spelling = e.participant_status
+    LEFT JOIN stg_code_spellings AS w ON w.code_type = 'withdrawal_reason' AND w.spelling = e.withdrawal_reason
+    LEFT JOIN stg_code_spellings AS d ON d.code_type = 'deferral_reason' AND d.spelling = e.deferral_reason
 ),
 
 ranked AS (

@@ -1,107 +1,19 @@
--- int_declarations: every declaration, with its codes decoded into one spelling and joined once to everything
--- the finance views need (the participant's enrolment for the course, the statement and clawback statement,
--- live duplicates, clawback dates, and flags saying what is known). Materialised on every refresh, so the
--- views on top answer with a scan instead of these joins. One row per declaration, including those that
--- left the provider's scope (removed_at is set). Codes are matched against the ref_* tables with hyphens
--- or underscores and shown in the API's spelling: states are hyphenated (awaiting-clawback, clawed-back),
--- and RECT's internal no_payment reads as submitted. A code no ref table knows is kept as sent and flagged
--- (is_known_* = false) for declaration_anomalies.
+-- int_declarations: every declaration joined once to everything the finance views need: its codes decoded
+-- (stg_declarations), whether the provider made it, the participant's enrolment for the course, the statement
+-- and clawback statement, live duplicates (int_duplicate_live_declarations), clawback dates
+-- (int_declaration_clawback_dates), and flags saying what is known. Materialised on every refresh, so the
+-- views on top answer with a scan instead of these joins. One row per declaration, including those that left
+-- the provider's scope (removed_at is set). stg_declarations is read twice, here and through the duplicates:
+-- both are views, so each reading scans participant_declarations again (stg_declarations says what keeps
+-- DuckDB from sharing the two), where holding its million decoded rows once for both would push the rest of
+-- the build out to disk within a sync's memory.
 -- materialized: table
-WITH source AS NOT MATERIALIZED (
-    -- read again by each CTE that uses it: held in memory once for all of them, a million declarations push
-    -- the rest of the build out to disk within a sync's memory
-    SELECT * FROM participant_declarations
-),
-
-own_provider AS (
+WITH own_provider AS (
     -- the lead provider a source syncs as: the one named on declarations attached to its own statements
     SELECT d.source, mode(d.lead_provider_name) AS lead_provider_name
     FROM participant_declarations AS d
     SEMI JOIN statements AS s ON s.source = d.source AND s.id = d.statement_id
     GROUP BY d.source
-),
-
--- each code in every spelling accepted on input (hyphens or underscores; RECT's internal state names),
--- so that decoding is an equality join on the value as sent
-state_spellings AS (
-    SELECT DISTINCT state, unnest([
-        state, replace(state, '-', '_'), internal_name, replace(internal_name, '_', '-')
-    ]) AS spelling
-    FROM ref_declaration_states
-),
-
-type_spellings AS (
-    SELECT DISTINCT declaration_type, unnest([
-        declaration_type, replace(declaration_type, '-', '_'), replace(declaration_type, '_', '-')
-    ]) AS spelling
-    FROM ref_declaration_types
-),
-
-course_spellings AS (
-    SELECT DISTINCT course_identifier, unnest([
-        course_identifier, replace(course_identifier, '-', '_'), replace(course_identifier, '_', '-')
-    ]) AS spelling
-    FROM ref_course_identifiers
-),
-
-evidence_spellings AS (
-    SELECT DISTINCT evidence_held, unnest([
-        evidence_held, replace(evidence_held, '-', '_'), replace(evidence_held, '_', '-')
-    ]) AS spelling
-    FROM ref_evidence_held
-),
-
-ineligible_spellings AS (
-    SELECT DISTINCT ineligible_for_funding_reason, unnest([
-        ineligible_for_funding_reason,
-        replace(ineligible_for_funding_reason, '-', '_'),
-        replace(ineligible_for_funding_reason, '_', '-')
-    ]) AS spelling
-    FROM ref_ineligible_for_funding_reasons
-),
-
-decoded AS NOT MATERIALIZED (
-    SELECT
-        d.source,
-        d.id AS declaration_id,
-        d.participant_id,
-        d.canonical_participant_id,
-        d.canonical_mentor_id,
-        coalesce(t.declaration_type, d.declaration_type) AS declaration_type,
-        types.milestone_order,
-        d.declaration_date,
-        coalesce(c.course_identifier, d.course_identifier) AS course_identifier,
-        courses.participant_type,
-        coalesce(s.state, d.state) AS state,
-        states.money_position,
-        coalesce(states.is_live, false) AS is_live,
-        coalesce(e.evidence_held, d.evidence_held) AS evidence_held,
-        coalesce(i.ineligible_for_funding_reason, d.ineligible_for_funding_reason) AS ineligible_for_funding_reason,
-        d.statement_id,
-        d.clawback_statement_id,
-        d.delivery_partner_id,
-        d.lead_provider_name,
-        coalesce(d.lead_provider_name = o.lead_provider_name, true) AS is_own_declaration,
-        d.uplift_paid,
-        d.created_at,
-        d.updated_at,
-        d.removed_at,
-        s.state IS NOT NULL AS is_known_state,
-        t.declaration_type IS NOT NULL AS is_known_declaration_type,
-        c.course_identifier IS NOT NULL AS is_known_course_identifier,
-        d.evidence_held IS NULL OR e.evidence_held IS NOT NULL AS is_known_evidence_held,
-        d.ineligible_for_funding_reason IS NULL OR i.ineligible_for_funding_reason IS NOT NULL
-            AS is_known_ineligible_for_funding_reason
-    FROM source AS d
-    LEFT JOIN own_provider AS o ON o.source = d.source
-    LEFT JOIN state_spellings AS s ON s.spelling = d.state
-    LEFT JOIN ref_declaration_states AS states ON states.state = s.state
-    LEFT JOIN type_spellings AS t ON t.spelling = d.declaration_type
-    LEFT JOIN ref_declaration_types AS types ON types.declaration_type = t.declaration_type
-    LEFT JOIN course_spellings AS c ON c.spelling = d.course_identifier
-    LEFT JOIN ref_course_identifiers AS courses ON courses.course_identifier = c.course_identifier
-    LEFT JOIN evidence_spellings AS e ON e.spelling = d.evidence_held
-    LEFT JOIN ineligible_spellings AS i ON i.spelling = d.ineligible_for_funding_reason
 ),
 
 enrolments AS (
@@ -130,7 +42,7 @@ joined AS (
         d.state,
         d.money_position,
         d.is_live,
-        d.is_own_declaration,
+        coalesce(d.lead_provider_name = o.lead_provider_name, true) AS is_own_declaration,
         d.lead_provider_name,
         d.delivery_partner_id,
         d.evidence_held,
@@ -180,7 +92,8 @@ joined AS (
         coalesce(e.is_known_participant_status, true) AS is_known_participant_status,
         coalesce(e.is_known_withdrawal_reason, true) AS is_known_withdrawal_reason,
         coalesce(e.is_known_deferral_reason, true) AS is_known_deferral_reason
-    FROM decoded AS d
+    FROM stg_declarations AS d
+    LEFT JOIN own_provider AS o ON o.source = d.source
     LEFT JOIN enrolments AS e
         ON e.source = d.source
         AND e.canonical_participant_id = d.canonical_participant_id
@@ -193,53 +106,6 @@ joined AS (
     LEFT JOIN ref_declaration_types AS t ON t.declaration_type = d.declaration_type
 ),
 
-live_keys AS (
-    -- live declarations in scope, each with a hash of (participant, milestone, course) so that finding the
-    -- repeated ones groups integers, not four strings per row
-    SELECT
-        source,
-        declaration_id,
-        canonical_participant_id,
-        declaration_type,
-        course_identifier,
-        hash(source, canonical_participant_id, declaration_type, course_identifier) AS key_hash
-    FROM decoded
-    WHERE is_live AND removed_at IS NULL
-),
-
-repeated AS (
-    SELECT key_hash FROM live_keys GROUP BY key_hash HAVING count(*) > 1
-),
-
-duplicates AS (
-    -- live declarations of the same milestone and course for one participant: at most one can be funded
-    SELECT
-        l.source,
-        l.canonical_participant_id,
-        l.declaration_type,
-        l.course_identifier,
-        count(*) AS duplicate_live_count,
-        string_agg(l.declaration_id, ', ' ORDER BY l.declaration_id) AS duplicate_declaration_ids
-    FROM live_keys AS l
-    SEMI JOIN repeated AS r ON r.key_hash = l.key_hash
-    GROUP BY l.source, l.canonical_participant_id, l.declaration_type, l.course_identifier
-    HAVING count(*) > 1
-),
-
-clawback_dates AS (
-    -- when the sync first saw each clawback state (the API's updated_at carried by that change)
-    SELECT
-        h.source,
-        h.declaration_id,
-        min(coalesce(h.api_updated_at, h.observed_at)) FILTER (WHERE s.state = 'awaiting-clawback')
-            AS clawback_requested_at,
-        min(coalesce(h.api_updated_at, h.observed_at)) FILTER (WHERE s.state = 'clawed-back') AS clawed_back_at
-    FROM declaration_state_history AS h
-    JOIN state_spellings AS s ON s.spelling = h.new_state
-    WHERE s.state IN ('awaiting-clawback', 'clawed-back')
-    GROUP BY h.source, h.declaration_id
-),
-
 final AS (
     SELECT
         j.*,
@@ -248,18 +114,17 @@ final AS (
         cd.clawback_requested_at,
         cd.clawed_back_at
     FROM joined AS j
-    LEFT JOIN duplicates AS dup
+    LEFT JOIN int_duplicate_live_declarations AS dup
         ON j.is_live
         AND j.removed_at IS NULL
         AND dup.source = j.source
         AND dup.canonical_participant_id = j.canonical_participant_id
         AND dup.declaration_type = j.declaration_type
         AND dup.course_identifier = j.course_identifier
-    LEFT JOIN clawback_dates AS cd ON cd.source = j.source AND cd.declaration_id = j.declaration_id
+    LEFT JOIN int_declaration_clawback_dates AS cd ON cd.source = j.source AND cd.declaration_id = j.declaration_id
 )
 
 SELECT * FROM final;
-
 
 COMMENT ON VIEW int_declarations IS 'Intermediate: every declaration (also those that left scope, see removed_at), codes decoded into one spelling (hyphenated states; underscores and no_payment accepted), joined once to its participant''s enrolment for the course, its statement and clawback statement, and flags saying what is known; materialised on every refresh so the finance views answer with a scan. declarations_current is its user-facing slice.';
 COMMENT ON COLUMN int_declarations.source IS 'The configured source (one lead provider''s API token) the row came from.';

@@ -22,13 +22,6 @@ declarations AS NOT MATERIALIZED (
     WHERE removed_at IS NULL
 ),
 
-state_spellings AS (
-    SELECT DISTINCT state, unnest([
-        state, replace(state, '-', '_'), internal_name, replace(internal_name, '_', '-')
-    ]) AS spelling
-    FROM ref_declaration_states
-),
-
 history AS NOT MATERIALIZED (
     -- each recorded change joined to its declaration before its states are decoded
     SELECT
@@ -40,16 +33,16 @@ history AS NOT MATERIALIZED (
         d.cohort,
         d.declaration_id,
         d.declaration_type,
-        coalesce(o.state, h.old_state) AS from_state,
-        coalesce(n.state, h.new_state) AS to_state,
+        coalesce(o.code, h.old_state) AS from_state,
+        coalesce(n.code, h.new_state) AS to_state,
         h.new_statement_id,
         h.new_clawback_statement_id,
         h.api_updated_at,
         h.observed_at
     FROM declaration_state_history AS h
     JOIN declarations AS d ON d.source = h.source AND d.declaration_id = h.declaration_id
-    LEFT JOIN state_spellings AS o ON o.spelling = h.old_state
-    LEFT JOIN state_spellings AS n ON n.spelling = h.new_state
+    LEFT JOIN stg_code_spellings AS o ON o.code_type = 'state' AND o.spelling = h.old_state
+    LEFT JOIN stg_code_spellings AS n ON n.code_type = 'state' AND n.spelling = h.new_state
 ),
 
 enrolment_events AS (

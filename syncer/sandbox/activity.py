@@ -13,7 +13,8 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from syncer.sandbox import duplicates
+from syncer.sandbox import ecf1_duplicate_users
+from syncer.sandbox.factory import RecordFactory
 from syncer.sandbox.generate import MILESTONE_MONTHS, add_months
 from syncer.sandbox.model import (
     DEFERRAL_REASONS,
@@ -31,8 +32,9 @@ LATE_COMMIT = timedelta(minutes=20)  # how far before its visibility a late-comm
 
 
 class Day:
-    def __init__(self, world: World, start: datetime, index: int) -> None:
+    def __init__(self, world: World, records: RecordFactory, start: datetime, index: int) -> None:
         self.world = world
+        self.records = records
         self.rng = random.Random(f"{world.seed}:{start.date().isoformat()}:{world.ticks}")
         self.start = start  # the clock before this day; every change today is stamped after it
         self.end = start + timedelta(days=1)
@@ -50,10 +52,7 @@ class Day:
     def run(self) -> None:
         w = self.world
         w.clock = self.end
-        populator = w.populator
-        populator.rng, populator.now, populator.today = self.rng, self.end, self.today
-        populator.latest = self.end - timedelta(seconds=1)
-        populator._bursts.clear()
+        self.records.resume(self.rng, self.end, new_day=True)
         self.mark_payable()
         self.done["partnerships_recounted"] += len(w.recount_partnerships())
         self.register()
@@ -68,7 +67,7 @@ class Day:
         if self.first:
             self.commit_late()
         # ECF1-only records, from their own random stream: the rest of the day is the same without them
-        self.done.update(duplicates.daily(w, self.start, self.end))
+        self.done.update(ecf1_duplicate_users.daily(w, self.start, self.end))
 
     def mark_payable(self) -> None:
         midnight = datetime.combine(self.today, time(0), tzinfo=UTC)
@@ -89,10 +88,10 @@ class Day:
         w = self.world
         before = (len(w.teachers), len(w.periods), len(w.declarations), len(w.partnerships), len(w.transfers))
         cohort = min(self.today.year if self.today.month >= 6 else self.today.year - 1, 2026)
-        per_day = max(1, w.populator.participants // 200)
+        per_day = max(1, self.records.participants // 200)
         for provider in w.providers.values():
             for _ in range(self.rng.randrange(per_day + 1)):
-                w.populator.add_participant(provider, cohort, "mentor" if self.rng.random() < 0.25 else "ect")
+                self.records.add_participant(provider, cohort, "mentor" if self.rng.random() < 0.25 else "ect")
                 self.done["participants_registered"] += 1
         created: list[Any] = []
         tables: tuple[dict[str, Any], ...] = (w.teachers, w.periods, w.declarations, w.partnerships)
@@ -123,8 +122,8 @@ class Day:
                 continue
             if self.rng.random() < 0.3:
                 continue  # providers declare a few days after the milestone, not on it
-            statements = w.populator.statements[(period.lead_provider_id, period.cohort)]
-            declaration = w.populator.declaration_for(period, due, self.today - timedelta(days=1), statements)
+            statements = self.records.cohort_statements(period.lead_provider_id, period.cohort)
+            declaration = self.records.declaration_for(period, due, self.today - timedelta(days=1), statements)
             if declaration is None:
                 continue
             declaration.created_at = declaration.updated_at = self.moment()
@@ -143,9 +142,8 @@ class Day:
             self.done["voided_before_payment"] += 1
 
     def void_after_payment(self) -> None:
-        w = self.world
         for d in self.sample(self.live("paid"), 0.0008):
-            statements = w.populator.statements[(d.training_period.lead_provider_id, d.training_period.cohort)]
+            statements = self.records.cohort_statements(d.training_period.lead_provider_id, d.training_period.cohort)
             clawback = next((s for s in statements if s.cut_off_date >= self.today and s.status == "open"), None)
             if clawback is None:
                 continue
@@ -212,7 +210,7 @@ class Day:
         if len(candidates) < 4:
             return
         source, destination = self.rng.sample(candidates, 2)
-        merge_teachers(w, source, destination, self.moment())
+        merge_teachers(w, self.records, source, destination, self.moment())
         self.done["merged"] += 1
         w.changed()
 
@@ -258,7 +256,7 @@ class Day:
             self.done["committed_late"] += 1
 
 
-def merge_teachers(world: World, source: Teacher, destination: Teacher, at: datetime) -> None:
+def merge_teachers(world: World, records: RecordFactory, source: Teacher, destination: Teacher, at: datetime) -> None:
     """RECT's admin merge: the source's periods (and so its declarations) move to the destination, which
     records the change and is bumped; the declarations are not bumped, and the source vanishes."""
     for period in world.periods_by_teacher.pop(source.id, []):
@@ -280,15 +278,14 @@ def merge_teachers(world: World, source: Teacher, destination: Teacher, at: date
     for declaration in world.declarations.values():
         if declaration.mentor_id == source.id:
             declaration.mentor_id = destination.id
-    for mentors in world.populator.mentors_at.values():
-        mentors[:] = [destination.id if m == source.id else m for m in mentors]
+    records.merge_mentor(source.id, destination.id)
 
 
 def advance(world: World, days: int) -> dict[str, Any]:
     before = world.clock
     done: Counter[str] = Counter()
     for index in range(days):
-        day = Day(world, world.clock, index)
+        day = Day(world, world.records, world.clock, index)
         day.run()
         done.update(day.done)
         world.changed()

@@ -19,26 +19,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from syncer.sandbox import activity, ecf_v2, events, serialize, writes
 from syncer.sandbox.endpoints import Endpoint, Scoped, default_order, filtered, school_cohort
+from syncer.sandbox.http import RECT_JSON, UNAUTHORISED, Handler, bad_request, json_response
 from syncer.sandbox.model import LeadProvider
 from syncer.sandbox.profiles import PROFILES, RECT_V3, Profile
 from syncer.sandbox.query import BadRequest, Page, nested, parse_page, parse_sort, tied_positions, window_positions
 from syncer.sandbox.world import World
 
-JSON = "application/json; charset=utf-8"
-NOT_FOUND = RECT_V3.not_found
-UNAUTHORISED = {"error": "HTTP Token: Access denied"}
 DEFAULT_RATE_LIMIT = 1000
 DEFAULT_RATE_WINDOW = 300
-
-
-def json_response(
-    body: Any, status: int = 200, media_type: str = JSON, headers: dict[str, str] | None = None
-) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type=media_type, headers=headers)
-
-
-def bad_request(exc: BadRequest, media_type: str = JSON) -> Response:
-    return json_response({"errors": [{"title": exc.title, "detail": exc.detail}]}, 400, media_type)
 
 
 class RateLimiter:
@@ -88,9 +76,6 @@ def authenticated(world: World, request: Request) -> LeadProvider | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return world.provider_for_token(token.strip())
-
-
-Handler = Callable[[Request, World, LeadProvider], Awaitable[Response]]
 
 
 def api(world: World, handler: Handler, profile: Profile = RECT_V3) -> Callable[[Request], Awaitable[Response]]:
@@ -199,7 +184,7 @@ def listing(endpoint: Endpoint, query: Scoped, sort: str | None) -> Listing:
     return query.world.cached(key, build)
 
 
-def list_handler(endpoint: Endpoint, media_type: str = JSON) -> Handler:
+def list_handler(endpoint: Endpoint, media_type: str = RECT_JSON) -> Handler:
     async def handle(request: Request, world: World, provider: LeadProvider) -> Response:
         query = scoped(request, world, provider, endpoint)
         page = parse_page(request.query_params.multi_items())

@@ -10,25 +10,24 @@
 `status` (active|withdrawn) comes from the induction record in ECF1; the world has no induction records, so it reads
 "withdrawn" exactly when the enrolment's training_status is withdrawn.
 
-Teachers registered twice in ECF1 (duplicates.py) are listed too, and their repeated declarations read `ineligible`
-(v2 has no ineligible_for_funding_reason). `filter[updated_since]` is read the ECF1 way (ecf_filters.py).
+Teachers registered twice in ECF1 (ecf1_duplicate_users.py) are listed too, and their repeated declarations read
+`ineligible` (v2 has no ineligible_for_funding_reason). `filter[updated_since]` is read the ECF1 way (ecf_filters.py).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-from syncer.sandbox import duplicates
+from syncer.sandbox import ecf, ecf1_duplicate_users
 from syncer.sandbox.ecf import trn_validated
-from syncer.sandbox.ecf_filters import parse_updated_since
 from syncer.sandbox.endpoints import Endpoint, Scoped, by_values
 from syncer.sandbox.model import COURSES, Declaration, Teacher, TrainingPeriod
-from syncer.sandbox.query import is_uuid
-from syncer.sandbox.serialize import Item, ts
+from syncer.sandbox.serialize import Item, item, ts
 
 if TYPE_CHECKING:
     from syncer.sandbox.world import World
@@ -76,7 +75,7 @@ def enrolment_rows(query: Scoped) -> list[EnrolmentRow]:
     def build() -> list[EnrolmentRow]:
         return [
             EnrolmentRow(teacher, period)
-            for teacher in duplicates.participants(world, query.provider_id)
+            for teacher in ecf1_duplicate_users.participants(world, query.provider_id)
             for period in world.latest_periods(teacher.id, query.provider_id)
         ]
 
@@ -85,10 +84,10 @@ def enrolment_rows(query: Scoped) -> list[EnrolmentRow]:
 
 def participant(world: World, row: EnrolmentRow, provider_id: str) -> Item:
     teacher, period = row.teacher, row.period
-    return {
-        "id": teacher.id,
-        "type": "participant",
-        "attributes": {
+    return item(
+        teacher.id,
+        "participant",
+        {
             "email": period.email,
             "full_name": teacher.full_name,
             "mentor_id": period.mentor_id,
@@ -106,7 +105,7 @@ def participant(world: World, row: EnrolmentRow, provider_id: str) -> Item:
             "schedule_identifier": period.schedule_identifier,
             "updated_at": ts(teacher.updated_at),
         },
-    }
+    )
 
 
 def declaration_updated_at(world: World, record: Declaration) -> datetime:
@@ -119,10 +118,10 @@ def declaration_updated_at(world: World, record: Declaration) -> datetime:
 
 def declaration(world: World, record: Declaration, provider_id: str) -> Item:
     period = record.training_period
-    return {
-        "id": record.id,
-        "type": "participant-declaration",
-        "attributes": {
+    return item(
+        record.id,
+        "participant-declaration",
+        {
             "participant_id": period.teacher_id,
             "declaration_type": record.declaration_type,
             "declaration_date": ts(record.declaration_date),
@@ -131,33 +130,27 @@ def declaration(world: World, record: Declaration, provider_id: str) -> Item:
             "updated_at": ts(declaration_updated_at(world, record)),
             "has_passed": None,
         },
-    }
+    )
 
 
+V3 = ecf.ENDPOINTS_BY_NAME
 ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint(
-        name="participants",
-        path="/participants/ecf",
+    replace(
+        V3["participants"],
         scope=enrolment_rows,
         serialize=lambda q, r: participant(q.world, r, q.provider_id),
-        order=lambda r: r.created_at,
-        updated_at=lambda q, r: r.updated_at,
         ident=lambda r: str(r.period.training_record_id),
         filters={"cohort": by_values(lambda q, r: {str(r.period.cohort)}, lambda v: v.isdigit())},
+        sort_columns=None,
         profile=PROFILE,
-        since_parser=parse_updated_since,
-        since_order=lambda r: r.updated_at,
+        since_order=attrgetter("updated_at"),
     ),
-    Endpoint(
-        name="participant-declarations",
-        path="/participant-declarations",
-        scope=lambda q: duplicates.declarations(q.world, q.provider_id),
+    replace(
+        V3["participant-declarations"],
         serialize=lambda q, r: declaration(q.world, r, q.provider_id),
-        order=lambda r: r.created_at,
         updated_at=lambda q, r: declaration_updated_at(q.world, r),
-        filters={"participant_id": by_values(lambda q, d: {d.training_period.teacher_id}, is_uuid)},
+        filters={"participant_id": V3["participant-declarations"].filters["participant_id"]},
         profile=PROFILE,
-        since_parser=parse_updated_since,
         since_exclusive=True,
     ),
 )
@@ -180,7 +173,7 @@ def csv_body(name: str, items: list[Item]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
-    for item in items:
-        flat = {"id": item["id"], "type": item["type"], **item["attributes"]}
+    for served in items:
+        flat = {"id": served["id"], "type": served["type"], **served["attributes"]}
         writer.writerow([text(flat.get(c)) for c in columns])
     return out.getvalue().encode()

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import compress, repeat
+from operator import attrgetter
 from typing import Any
 
 from syncer.sandbox import serialize
@@ -16,6 +17,8 @@ from syncer.sandbox.world import World
 
 Record = Any
 Filters = dict[str, str]
+Filter = Callable[["Scoped", str, list[Record]], list[Record]]  # a filter's rows for its raw value
+SortColumns = dict[str, Callable[["Scoped"], Callable[[Record], Any]]]  # a sort name -> the key it sorts by
 TRAINING_STATUSES = ("active", "deferred", "withdrawn")
 
 
@@ -38,8 +41,8 @@ class Endpoint:
     order: Callable[[Record], Any]
     updated_at: Callable[[Scoped, Record], datetime] | None
     ident: Callable[[Record], str] = lambda r: str(r.id)
-    filters: dict[str, Callable[[Scoped, str, list[Record]], list[Record]]] = field(default_factory=dict)
-    sort_columns: dict[str, Callable[[Scoped], Callable[[Record], Any]]] | None = None
+    filters: dict[str, Filter] = field(default_factory=dict)
+    sort_columns: SortColumns | None = None
     cohort_required: bool = False
     profile: str = "rect-v3"  # the API profile serving it (a key of the world's caches)
     since_exclusive: bool = False  # ECF1 v1/v2 declarations: updated_at > updated_since (api-facts §1.1)
@@ -87,6 +90,20 @@ def any_value(value: str) -> bool:
     return bool(value)
 
 
+CREATED_AT = attrgetter("created_at")
+
+
+def own_updated_at(query: Scoped, record: Record) -> datetime:
+    """The row's own updated_at column."""
+    updated: datetime = record.updated_at
+    return updated
+
+
+def unfunded_mentor_updated_at(query: Scoped, teacher: Record) -> datetime:
+    updated: datetime = teacher.unfunded_mentor_updated_at
+    return updated
+
+
 def transfer_updated_at(query: Scoped, teacher: Record) -> datetime:
     return max(t.updated_at for t in query.world.transfers_for(teacher.id, query.provider_id))
 
@@ -97,79 +114,82 @@ def school_updated_at(query: Scoped, school: Record) -> datetime:
     return updated
 
 
-def plain_sort(updated: Callable[[Scoped, Record], datetime]) -> dict[str, Callable[[Scoped], Any]]:
-    return {
-        "created_at": lambda q: lambda r: r.created_at,
-        "updated_at": lambda q: lambda r: updated(q, r),
-    }
+def plain_sort(updated: Callable[[Scoped, Record], datetime]) -> SortColumns:
+    return {"created_at": lambda q: CREATED_AT, "updated_at": lambda q: lambda r: updated(q, r)}
+
+
+def provider_list(
+    name: str,
+    scope: Callable[[World, str], list[Record]],
+    render: Callable[..., dict[str, Any]],
+    filters: dict[str, Filter] | None = None,
+    order: Callable[[Record], Any] = CREATED_AT,
+    updated_at: Callable[[Scoped, Record], datetime] | None = own_updated_at,
+    sort_columns: SortColumns | None = None,
+) -> Endpoint:
+    """A RECT list at /<name>: `scope` (a world's list for one provider), each row rendered by `render` (one of
+    serialize.py's, called as render(world, row, provider_id, native=False))."""
+    return Endpoint(
+        name=name,
+        path=f"/{name}",
+        scope=lambda q: scope(q.world, q.provider_id),
+        serialize=lambda q, r: render(q.world, r, q.provider_id),
+        native=lambda q, r: render(q.world, r, q.provider_id, native=True),
+        order=order,
+        updated_at=updated_at,
+        filters=filters or {},
+        sort_columns=sort_columns,
+    )
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint(
-        name="participants",
-        path="/participants",
-        scope=lambda q: q.world.participants(q.provider_id),
-        serialize=lambda q, r: serialize.participant(q.world, r, q.provider_id),
-        native=lambda q, r: serialize.participant(q.world, r, q.provider_id, native=True),
-        order=lambda r: r.created_at,
-        updated_at=lambda q, r: r.updated_at,
+    provider_list(
+        "participants",
+        World.participants,
+        serialize.participant,
         filters={
             "cohort": by_values(participant_cohorts, is_year),
             "training_status": training_status_filter,
             "from_participant_id": from_participant_filter,
         },
-        sort_columns=plain_sort(lambda q, r: r.updated_at),
+        sort_columns=plain_sort(own_updated_at),
     ),
-    Endpoint(
-        name="participant-declarations",
-        path="/participant-declarations",
-        scope=lambda q: q.world.declaration_scope(q.provider_id),
-        serialize=lambda q, r: serialize.declaration(q.world, r, q.provider_id),
-        native=lambda q, r: serialize.declaration(q.world, r, q.provider_id, native=True),
-        order=lambda r: r.created_at,
-        updated_at=lambda q, r: r.updated_at,
+    provider_list(
+        "participant-declarations",
+        World.declaration_scope,
+        serialize.declaration,
         filters={
             "cohort": by_values(lambda q, d: {str(d.training_period.cohort)}, is_year),
             "participant_id": by_values(lambda q, d: {d.training_period.teacher_id}, is_uuid),
             "delivery_partner_id": by_values(lambda q, d: {d.delivery_partner_id}, is_uuid),
         },
     ),
-    Endpoint(
-        name="statements",
-        path="/statements",
-        scope=lambda q: q.world.statement_scope(q.provider_id),
-        serialize=lambda q, r: serialize.statement(q.world, r, q.provider_id),
-        native=lambda q, r: serialize.statement(q.world, r, q.provider_id, native=True),
-        order=lambda r: r.payment_date,
-        updated_at=lambda q, r: r.updated_at,
+    provider_list(
+        "statements",
+        World.statement_scope,
+        serialize.statement,
         filters={"cohort": by_values(lambda q, s: {str(s.cohort)}, is_year)},
+        order=attrgetter("payment_date"),
     ),
-    Endpoint(
-        name="partnerships",
-        path="/partnerships",
-        scope=lambda q: q.world.partnership_scope(q.provider_id),
-        serialize=lambda q, r: serialize.partnership(q.world, r, q.provider_id),
-        native=lambda q, r: serialize.partnership(q.world, r, q.provider_id, native=True),
-        order=lambda r: r.created_at,
-        updated_at=lambda q, r: r.updated_at,
+    provider_list(
+        "partnerships",
+        World.partnership_scope,
+        serialize.partnership,
         filters={
             "cohort": by_values(lambda q, p: {str(p.cohort)}, is_year),
             "delivery_partner_id": by_values(lambda q, p: {p.delivery_partner_id}, any_value),
         },
-        sort_columns=plain_sort(lambda q, r: r.updated_at),
+        sort_columns=plain_sort(own_updated_at),
     ),
-    Endpoint(
-        name="delivery-partners",
-        path="/delivery-partners",
-        scope=lambda q: q.world.delivery_partner_scope(q.provider_id),
-        serialize=lambda q, r: serialize.delivery_partner(q.world, r, q.provider_id),
-        native=lambda q, r: serialize.delivery_partner(q.world, r, q.provider_id, native=True),
-        order=lambda r: r.created_at,
-        updated_at=None,  # updated_since is silently ignored here
+    provider_list(
+        "delivery-partners",
+        World.delivery_partner_scope,
+        serialize.delivery_partner,
         filters={
             "cohort": by_values(lambda q, d: {str(c) for c in d.cohorts_by_provider.get(q.provider_id, [])}, is_year)
         },
-        sort_columns=plain_sort(lambda q, r: r.updated_at),
+        updated_at=None,  # updated_since is silently ignored here
+        sort_columns=plain_sort(own_updated_at),
     ),
     Endpoint(
         name="schools",
@@ -177,32 +197,26 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         scope=lambda q: q.world.school_scope(q.provider_id, q.cohort) if q.cohort is not None else [],
         serialize=lambda q, r: serialize.school(q.world, r, q.provider_id, q.cohort or 0),
         native=lambda q, r: serialize.school(q.world, r, q.provider_id, q.cohort or 0, native=True),
-        order=lambda r: r.created_at,
+        order=CREATED_AT,
         updated_at=school_updated_at,
         filters={"urn": urn_filter},
         sort_columns=plain_sort(school_updated_at),
         cohort_required=True,
     ),
-    Endpoint(
-        name="unfunded-mentors",
-        path="/unfunded-mentors",
-        scope=lambda q: q.world.unfunded_mentor_scope(q.provider_id),
-        serialize=lambda q, r: serialize.unfunded_mentor(q.world, r, q.provider_id),
-        native=lambda q, r: serialize.unfunded_mentor(q.world, r, q.provider_id, native=True),
-        order=lambda r: r.created_at,
-        updated_at=lambda q, r: r.unfunded_mentor_updated_at,
-        sort_columns=plain_sort(lambda q, r: r.unfunded_mentor_updated_at),
+    provider_list(
+        "unfunded-mentors",
+        World.unfunded_mentor_scope,
+        serialize.unfunded_mentor,
+        updated_at=unfunded_mentor_updated_at,
+        sort_columns=plain_sort(unfunded_mentor_updated_at),
     ),
-    Endpoint(
-        name="participants/transfers",
-        path="/participants/transfers",
-        scope=lambda q: q.world.transfer_scope(q.provider_id),
-        serialize=lambda q, r: serialize.participant_transfer(q.world, r, q.provider_id),
-        native=lambda q, r: serialize.participant_transfer(q.world, r, q.provider_id, native=True),
-        order=lambda r: r.created_at,
+    provider_list(
+        "participants/transfers",
+        World.transfer_scope,
+        serialize.participant_transfer,
         updated_at=transfer_updated_at,
         # sort uses Teacher columns, so updated_at is the teacher's, not the transfer's (trap 2)
-        sort_columns=plain_sort(lambda q, r: r.updated_at),
+        sort_columns=plain_sort(own_updated_at),
     ),
 )
 BY_NAME = {e.name: e for e in ENDPOINTS}

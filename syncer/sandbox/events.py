@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from syncer.sandbox.activity import merge_teachers
+from syncer.sandbox.factory import RecordFactory
 from syncer.sandbox.model import LeadProvider
 from syncer.sandbox.world import World
 
-Event = Callable[[World, LeadProvider, random.Random], dict[str, Any]]
+# an event's picks and any records it makes draw from one random stream, the factory's once it is resumed with it
+Event = Callable[[World, RecordFactory, LeadProvider, random.Random], dict[str, Any]]
 
 
 class EventRefused(Exception):
@@ -26,18 +27,20 @@ def pick(rng: random.Random, rows: list[Any], what: str) -> Any:
     return rng.choice(rows)
 
 
-def merge(world: World, provider: LeadProvider, rng: random.Random) -> dict[str, Any]:
+def merge(world: World, records: RecordFactory, provider: LeadProvider, rng: random.Random) -> dict[str, Any]:
     """Two of this provider's participants are found to be one person: the first merges into the second."""
     declared = {d.training_period.teacher_id for d in world.declaration_scope(provider.id)}
     candidates = [t for t in world.participants(provider.id) if t.id in declared]
     if len(candidates) < 2:
         raise EventRefused("fewer than two participants with declarations")
     source, destination = rng.sample(candidates, 2)
-    merge_teachers(world, source, destination, world.clock)
+    merge_teachers(world, records, source, destination, world.clock)
     return {"from_participant_id": source.id, "to_participant_id": destination.id}
 
 
-def remove_registered_in_error(world: World, provider: LeadProvider, rng: random.Random) -> dict[str, Any]:
+def remove_registered_in_error(
+    world: World, records: RecordFactory, provider: LeadProvider, rng: random.Random
+) -> dict[str, Any]:
     undeclared = [
         t
         for t in world.participants(provider.id)
@@ -48,14 +51,16 @@ def remove_registered_in_error(world: World, provider: LeadProvider, rng: random
     return {"participant_id": teacher.id}
 
 
-def void_by_other_provider(world: World, provider: LeadProvider, rng: random.Random) -> dict[str, Any]:
+def void_by_other_provider(
+    world: World, records: RecordFactory, provider: LeadProvider, rng: random.Random
+) -> dict[str, Any]:
     """Another provider voids a declaration this provider could see: it drops out of this provider's list
     (a paid one goes to awaiting-clawback on that provider's next open statement)."""
     foreign = [d for d in world.declaration_scope(provider.id) if d.training_period.lead_provider_id != provider.id]
     declaration = pick(rng, foreign, "other provider's declaration in scope")
     if declaration.payment_status == "paid":
         period = declaration.training_period
-        statements = world.populator.statements[(period.lead_provider_id, period.cohort)]
+        statements = records.cohort_statements(period.lead_provider_id, period.cohort)
         clawback = next((s for s in statements if s.status == "open" and s.cut_off_date >= world.today), None)
         declaration.clawback_status = "awaiting_clawback"
         declaration.clawback_statement_id = clawback.id if clawback else None
@@ -65,7 +70,9 @@ def void_by_other_provider(world: World, provider: LeadProvider, rng: random.Ran
     return {"declaration_id": declaration.id}
 
 
-def delete_statement(world: World, provider: LeadProvider, rng: random.Random) -> dict[str, Any]:
+def delete_statement(
+    world: World, records: RecordFactory, provider: LeadProvider, rng: random.Random
+) -> dict[str, Any]:
     referenced = {d.payment_statement_id for d in world.declarations.values()} | {
         d.clawback_statement_id for d in world.declarations.values()
     }
@@ -75,22 +82,26 @@ def delete_statement(world: World, provider: LeadProvider, rng: random.Random) -
     return {"statement_id": statement.id}
 
 
-def train_unfunded_mentor(world: World, provider: LeadProvider, rng: random.Random) -> dict[str, Any]:
+def train_unfunded_mentor(
+    world: World, records: RecordFactory, provider: LeadProvider, rng: random.Random
+) -> dict[str, Any]:
     """The provider starts training a mentor it only saw as unfunded: the id moves to /participants."""
     teacher = pick(rng, world.unfunded_mentor_scope(provider.id), "unfunded mentor")
     assignment = world.mentor_assignments(provider.id)[teacher.id]
-    schedule, _ = world.populator.schedule_for(assignment.cohort)
-    populator = world.populator
-    populator.rng, populator.now, populator.today = rng, world.clock, world.today
-    populator.latest = world.clock - timedelta(seconds=1)
-    period = populator.add_period(
+    # drawn before the event's stream takes over, from the stream the factory last made records with: what a seed
+    # serves depends on that order
+    schedule, _ = records.schedule_for(assignment.cohort)
+    records.resume(rng, world.clock, new_day=False)
+    period = records.add_period(
         teacher, provider, assignment.cohort, "mentor", schedule, world.today, school_id=assignment.school_id
     )
     period.created_at = teacher.updated_at = world.clock
     return {"participant_id": teacher.id, "training_record_id": period.training_record_id}
 
 
-def school_ineligible(world: World, provider: LeadProvider, rng: random.Random) -> dict[str, Any]:
+def school_ineligible(
+    world: World, records: RecordFactory, provider: LeadProvider, rng: random.Random
+) -> dict[str, Any]:
     cohort = max(world.school_cohorts())
     listed = [
         s for s in world.school_scope(provider.id, cohort) if not world.has_partnership(provider.id, s.id, cohort)
@@ -120,6 +131,6 @@ def apply(world: World, kind: str, provider_name: str | None) -> dict[str, Any]:
         raise EventRefused(f"unknown provider {provider_name!r}")
     rng = random.Random(f"{world.seed}:event:{world.version}:{kind}")
     world.changed()
-    result = EVENTS[kind](world, provider, rng)
+    result = EVENTS[kind](world, world.records, provider, rng)
     world.changed()
     return {"event": kind, "provider": provider.name, **result}

@@ -1,30 +1,15 @@
-"""Deterministic generation of the simulated world: the same seed always gives the same data.
-
-History is generated directly (not simulated day by day) so that 100k participants take seconds: each
-enrolment gets its milestones, each milestone that has passed gets a declaration, and each declaration gets the
-state that the statement timeline implies on the start date.
-"""
+"""The building blocks of a generated world, each deterministic in the random stream it is given: ids, names,
+dates, and the providers, schools, delivery partners and statements a world starts with. The records that follow
+(teachers, enrolments, declarations) come from factory.py."""
 
 from __future__ import annotations
 
 import random
 from bisect import bisect_left
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter
 
-from syncer.sandbox.model import (
-    COHORTS,
-    EVIDENCE_HELD,
-    OUTPUT_MONTHS,
-    Declaration,
-    DeliveryPartner,
-    LeadProvider,
-    School,
-    SchoolCohort,
-    Statement,
-    Teacher,
-    TrainingPeriod,
-)
+from syncer.sandbox.model import COHORTS, OUTPUT_MONTHS, DeliveryPartner, LeadProvider, School, SchoolCohort, Statement
 
 PROVIDER_NAMES = (
     "Ambition Institute",
@@ -107,106 +92,6 @@ def output_statements(rng: random.Random, provider: LeadProvider, cohort: int) -
                 )
             )
     return statements
-
-
-class Generator:
-    """Builds a World's initial contents. Kept separate from World so that World stays about serving."""
-
-    def __init__(self, seed: int, participants: int, providers: int, start: datetime) -> None:
-        self.rng = random.Random(seed)
-        self.participants = participants
-        self.provider_count = providers
-        self.now = start
-        self.today = start.date()
-        self._bursts: dict[date, list[int]] = {}
-        self._midnights: dict[date, datetime] = {}
-        self.latest = start - timedelta(minutes=1)  # generated history ends just before the clock
-        self.burst_share = min(0.35, 4000 / max(1, participants * providers))
-
-    def midnight(self, day: date) -> datetime:
-        found = self._midnights.get(day)
-        if found is None:
-            found = self._midnights[day] = datetime.combine(day, time(0), tzinfo=UTC)
-        return found
-
-    def moment(self, day: date) -> datetime:
-        """Providers submit in weekly batches: some rows land on one of that week's two bulk seconds, so many
-        rows share one created_at second. The share shrinks as the world grows, keeping tie groups at a
-        realistic few dozen rows rather than growing with the volume."""
-        rng = self.rng
-        if day >= self.latest.date():
-            # registered ahead of a start date that is still to come: recently, not all at one instant
-            return self.latest - timedelta(seconds=int(rng.random() * 30 * 86400))
-        if rng.random() < self.burst_share:
-            week = day - timedelta(days=day.weekday())
-            bursts = self._bursts.get(week)
-            if bursts is None:
-                bursts = self._bursts[week] = [28800 + int(rng.random() * 36000) for _ in range(2)]
-            moment = self.midnight(week) + timedelta(seconds=bursts[int(rng.random() * 2)])
-        else:
-            moment = self.midnight(day) + timedelta(seconds=28800 + int(rng.random() * 36000))
-        return moment if moment < self.latest else self.latest
-
-    def person(self) -> tuple[str, str | None]:
-        name = f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}"
-        trn = f"{self.rng.randrange(10**7):07d}" if self.rng.random() < 0.97 else None
-        return name, trn
-
-    def teacher(self, created: datetime) -> Teacher:
-        name, trn = self.person()
-        return Teacher(new_id(self.rng), name, trn, created, created, created)
-
-    def schedule_for(self, cohort: int) -> tuple[str, date]:
-        r = self.rng.random()
-        month, start = (
-            ("september", date(cohort, 9, 1))
-            if r < 0.7
-            else ("january", date(cohort + 1, 1, 5))
-            if r < 0.9
-            else ("april", date(cohort + 1, 4, 15))
-        )
-        kind = self.rng.choices(("standard", "extended", "reduced", "replacement"), (80, 8, 6, 6))[0]
-        return f"ecf-{kind}-{month}", start + timedelta(days=self.rng.randrange(45))
-
-    def declaration_for(
-        self, period: TrainingPeriod, dtype: str, on: date, statements: list[Statement]
-    ) -> Declaration | None:
-        rng = self.rng
-        declared = self.midnight(on) + timedelta(seconds=36000 + int(rng.random() * 20000))
-        created = self.moment(min(on + timedelta(days=int(rng.random() * 6)), self.today))
-        if created < declared:
-            declared = created - timedelta(hours=1)
-        evidence = None if dtype == "started" else EVIDENCE_HELD[int(rng.random() * 3)]
-        declaration = Declaration(
-            id=new_id(rng),
-            training_period=period,
-            declaration_type=dtype,
-            declaration_date=declared,
-            created_at=created,
-            updated_at=created,
-            delivery_partner_id=period.delivery_partner_id,
-            mentor_id=period.mentor_id,
-            evidence_held=evidence,
-        )
-        if not period.eligible_for_funding:
-            return declaration
-        statement = first_closing(statements, created.date())
-        if statement is None:
-            return None  # the real service refuses a declaration with no open output statement (422)
-        declaration.payment_status = "eligible"
-        declaration.payment_statement_id = statement.id
-        self.advance_payment(declaration, statement)
-        return declaration
-
-    def advance_payment(self, declaration: Declaration, statement: Statement) -> None:
-        if statement.cut_off_date < self.today:
-            declaration.payment_status = "payable"
-            declaration.updated_at = max(
-                declaration.updated_at, self.midnight(statement.cut_off_date + timedelta(days=1))
-            )
-        if statement.payment_date < self.today:
-            declaration.payment_status = "paid"
-            declaration.updated_at = self.midnight(statement.payment_date) + timedelta(hours=14)
 
 
 def make_providers(rng: random.Random, count: int) -> list[LeadProvider]:

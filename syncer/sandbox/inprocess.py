@@ -2,7 +2,8 @@
 the fast test tier's way to reach the sandbox (`httpx.Client(transport=InProcessTransport(app))`).
 
 The app is asynchronous, so requests run on an event loop in one background thread, one at a time as a client
-sends them; the response is read whole there and handed back.
+sends them; the response is read whole there and handed back. An app that fails mid-request (as --chaos reset does
+on purpose) reaches the client as a connection dropped before the response was complete, as over a socket.
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ class InProcessTransport(httpx.BaseTransport):
         self._thread.start()
 
     async def _serve(self, request: httpx.Request) -> httpx.Response:
-        response = await self._asgi.handle_async_request(request)
-        content = await response.aread()
+        try:
+            response = await self._asgi.handle_async_request(request)
+            content = await response.aread()
+        except Exception as exc:  # the app's own exception is the cause, for whoever reads the traceback
+            raise httpx.RemoteProtocolError(f"the sandbox app failed mid-request: {exc!r}", request=request) from exc
         return httpx.Response(response.status_code, headers=response.headers, content=content)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:

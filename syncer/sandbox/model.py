@@ -173,7 +173,8 @@ class Declaration:
     delivery_partner_id: str
     mentor_id: str | None
     evidence_held: str | None
-    # no_payment, eligible, payable, paid, voided; and ineligible, which only ECF1 records reach (see duplicates.py)
+    # no_payment, eligible, payable, paid, voided; and ineligible, which only ECF1 records reach
+    # (ecf1_duplicate_users.py)
     payment_status: str = "no_payment"
     clawback_status: str = "no_clawback"  # no_clawback, awaiting_clawback, clawed_back
     payment_statement_id: str | None = None
@@ -187,6 +188,29 @@ class Declaration:
     @property
     def is_billable_or_changeable(self) -> bool:
         return self.clawback_status == "no_clawback" and self.payment_status != "voided"
+
+
+def new_declaration(
+    declaration_id: str,
+    period: TrainingPeriod,
+    declaration_type: str,
+    declared: datetime,
+    created: datetime,
+    evidence_held: str | None,
+) -> Declaration:
+    """A declaration as its provider submits it for `period`: unpaid, and naming the period's delivery partner and
+    mentor at the time."""
+    return Declaration(
+        declaration_id,
+        period,
+        declaration_type,
+        declared,
+        created,
+        created,
+        period.delivery_partner_id,
+        period.mentor_id,
+        evidence_held,
+    )
 
 
 @dataclass(slots=True)
@@ -245,6 +269,18 @@ class Transfer:
 
     def status(self, today: date) -> str:
         return "complete" if self.joining_date is not None and self.joining_date <= today else "incomplete"
+
+
+@dataclass(slots=True)
+class DuplicateUser:
+    """ECF1 only: a second user for a teacher already registered with the provider, and its declarations (see
+    ecf1_duplicate_users.py). RECT holds neither, so they stay out of the world's teachers, periods and
+    declarations."""
+
+    teacher: Teacher
+    period: TrainingPeriod
+    original: TrainingPeriod
+    declarations: list[Declaration]
 
 
 def carries_uplift(record: Declaration) -> bool:

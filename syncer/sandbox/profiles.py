@@ -3,14 +3,14 @@ conventions that differ between the RECT service and the old ECF1 service (api-f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from syncer.sandbox import ecf, ecf_v2
 from syncer.sandbox.endpoints import ENDPOINTS, Endpoint
+from syncer.sandbox.http import ECF_JSON, NOT_FOUND, RECT_JSON
 
-RECT_JSON = "application/json; charset=utf-8"
-ECF_JSON = "application/vnd.api+json"  # ECF1 strips the charset (E:config/initializers/mime_types.rb)
+ECF_NOT_FOUND = {"error": "Resource not Found"}  # an unknown record and an unknown path alike
 # ECF1 answers a valid token that does not belong to a lead provider with a 403 and an empty body; the sandbox has
 # one such token (an "engage and learn" style non-provider token) to show it.
 ECF_NON_PROVIDER_TOKEN = "ecf1-non-lead-provider-token"
@@ -40,32 +40,27 @@ RECT_V3 = Profile(
     prefix="/api/v3",
     endpoints=ENDPOINTS,
     content_type=RECT_JSON,
-    not_found={
-        "errors": [{"title": "Resource not found", "detail": "Nothing could be found for the provided details"}]
-    },
+    not_found=NOT_FOUND,
     no_route=None,
     writes=True,
 )
-ECF_V3 = Profile(
+ECF_V3 = replace(
+    RECT_V3,
     name="ecf-v3",
-    prefix="/api/v3",
     endpoints=ecf.ENDPOINTS,
     content_type=ECF_JSON,
-    not_found={"error": "Resource not Found"},
-    no_route={"error": "Resource not Found"},
+    not_found=ECF_NOT_FOUND,
+    no_route=ECF_NOT_FOUND,
     unauthorised_headers={"WWW-Authenticate": 'Token realm="Application"'},
     forbidden_tokens=frozenset({ECF_NON_PROVIDER_TOKEN}),
     transfers_show="/participants/ecf/{id}/transfers",
+    writes=False,
 )
-ECF_V2 = Profile(
+ECF_V2 = replace(
+    ECF_V3,
     name="ecf-v2",
     prefix="/api/v2",
     endpoints=ecf_v2.ENDPOINTS,
-    content_type=ECF_JSON,
-    not_found={"error": "Resource not Found"},
-    no_route={"error": "Resource not Found"},
-    unauthorised_headers={"WWW-Authenticate": 'Token realm="Application"'},
-    forbidden_tokens=frozenset({ECF_NON_PROVIDER_TOKEN}),
     transfers_show=None,
     csv=("participants", "participant-declarations"),
     # E:config/routes.rb `resources :participants, only: %i[index], controller: "ecf_participants"`: the pre-/ecf

@@ -8,19 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from syncer.sandbox.model import (
-    COURSES,
-    Declaration,
-    DeliveryPartner,
-    Partnership,
-    School,
-    Statement,
-    Teacher,
-    TrainingPeriod,
-    Transfer,
-    carries_uplift,
-    month_name,
-)
+from syncer.sandbox import model
+from syncer.sandbox.model import COURSES, carries_uplift, month_name
 
 if TYPE_CHECKING:
     from syncer.sandbox.world import World
@@ -32,6 +21,11 @@ Day = Callable[[date | None], Any]
 # the same bytes as orjson.dumps of the text item (UTC `Z` seconds, YYYY-MM-DD, as every datetime in the world is
 # UTC), several times faster than ts(). The sandbox renders the list items it serves that way (app.py renderer).
 NATIVE = orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS | orjson.OPT_NAIVE_UTC
+
+
+def item(ident: str, kind: str, attributes: Item) -> Item:
+    """A record as the API serves it: a JSON:API resource object."""
+    return {"id": ident, "type": kind, "attributes": attributes}
 
 
 def ts(value: datetime) -> str:
@@ -51,7 +45,7 @@ def styles(native: bool) -> tuple[Stamp, Day]:
     return (same, same) if native else (ts, day)
 
 
-def enrolment(period: TrainingPeriod, today: date, native: bool = False) -> Item:
+def enrolment(period: model.TrainingPeriod, today: date, native: bool = False) -> Item:
     stamp, dated = styles(native)
     withdrawal = period.withdrawal
     deferral = period.deferral
@@ -82,13 +76,13 @@ def enrolment(period: TrainingPeriod, today: date, native: bool = False) -> Item
     }
 
 
-def participant(world: World, teacher: Teacher, provider_id: str, native: bool = False) -> Item:
+def participant(world: World, teacher: model.Teacher, provider_id: str, native: bool = False) -> Item:
     stamp = same if native else ts
     today = world.today
-    return {
-        "id": teacher.id,
-        "type": "participant",
-        "attributes": {
+    return item(
+        teacher.id,
+        "participant",
+        {
             "full_name": teacher.full_name,
             "teacher_reference_number": teacher.trn,
             "updated_at": stamp(teacher.updated_at),
@@ -102,10 +96,10 @@ def participant(world: World, teacher: Teacher, provider_id: str, native: bool =
                 for c in teacher.id_changes
             ],
         },
-    }
+    )
 
 
-def declaration(world: World, record: Declaration, provider_id: str, native: bool = False) -> Item:
+def declaration(world: World, record: model.Declaration, provider_id: str, native: bool = False) -> Item:
     period = record.training_period
     voided = record.payment_status == "voided" and record.clawback_status == "no_clawback"
     paid_uplift = record.payment_status == "paid" and carries_uplift(record)  # paid stays paid through a clawback
@@ -114,10 +108,10 @@ def declaration(world: World, record: Declaration, provider_id: str, native: boo
     created: Any = record.created_at
     if not native:  # (inline rather than through `same`: the sandbox serves over half a million of these)
         declared, updated, created = ts(declared), ts(updated), ts(created)
-    return {
-        "id": record.id,
-        "type": "participant-declaration",
-        "attributes": {
+    return item(
+        record.id,
+        "participant-declaration",
+        {
             "participant_id": period.teacher_id,
             "declaration_type": record.declaration_type,
             "declaration_date": declared,
@@ -134,15 +128,15 @@ def declaration(world: World, record: Declaration, provider_id: str, native: boo
             "evidence_held": record.evidence_held,
             "lead_provider_name": world.providers[period.lead_provider_id].name,
         },
-    }
+    )
 
 
-def statement(world: World, record: Statement, provider_id: str, native: bool = False) -> Item:
+def statement(world: World, record: model.Statement, provider_id: str, native: bool = False) -> Item:
     stamp, dated = styles(native)
-    return {
-        "id": record.id,
-        "type": "statement",
-        "attributes": {
+    return item(
+        record.id,
+        "statement",
+        {
             "month": month_name(record.month),
             "year": str(record.year),
             "cohort": str(record.cohort),
@@ -152,54 +146,61 @@ def statement(world: World, record: Statement, provider_id: str, native: bool = 
             "created_at": stamp(record.created_at),
             "updated_at": stamp(record.updated_at),
         },
-    }
+    )
 
 
-def partnership(world: World, record: Partnership, provider_id: str, native: bool = False) -> Item:
-    stamp = same if native else ts
+def partnership_parties(world: World, record: model.Partnership) -> Item:
+    """The cohort, school and delivery partner of a partnership: the attributes RECT and ECF1 both list first."""
     school = world.schools[record.school_id]
     partner = world.delivery_partners[record.delivery_partner_id]
     return {
-        "id": record.id,
-        "type": "partnership",
-        "attributes": {
-            "cohort": str(record.cohort),
-            "urn": school.urn,
-            "school_id": school.id,
-            "delivery_partner_id": partner.id,
-            "delivery_partner_name": partner.name,
+        "cohort": str(record.cohort),
+        "urn": school.urn,
+        "school_id": school.id,
+        "delivery_partner_id": partner.id,
+        "delivery_partner_name": partner.name,
+    }
+
+
+def partnership(world: World, record: model.Partnership, provider_id: str, native: bool = False) -> Item:
+    stamp = same if native else ts
+    return item(
+        record.id,
+        "partnership",
+        {
+            **partnership_parties(world, record),
             "induction_tutor_name": None,
             "induction_tutor_email": None,
             "participants_currently_training": record.participants_currently_training,
             "created_at": stamp(record.created_at),
             "updated_at": stamp(record.updated_at),
         },
-    }
+    )
 
 
-def delivery_partner(world: World, record: DeliveryPartner, provider_id: str, native: bool = False) -> Item:
+def delivery_partner(world: World, record: model.DeliveryPartner, provider_id: str, native: bool = False) -> Item:
     stamp = same if native else ts
-    return {
-        "id": record.id,
-        "type": "delivery-partner",
-        "attributes": {
+    return item(
+        record.id,
+        "delivery-partner",
+        {
             "name": record.name,
             "created_at": stamp(record.created_at),
             "updated_at": stamp(record.updated_at),
             "cohort": [str(c) for c in record.cohorts_by_provider.get(provider_id, [])],
         },
-    }
+    )
 
 
-def school(world: World, record: School, provider_id: str, cohort: int, native: bool = False) -> Item:
+def school(world: World, record: model.School, provider_id: str, cohort: int, native: bool = False) -> Item:
     stamp = same if native else ts
     meta = record.cohorts[cohort]
     partnered = world.has_partnership(provider_id, record.id, cohort)
     known = partnered or provider_id in meta.interested_provider_ids
-    return {
-        "id": record.id,
-        "type": "school",
-        "attributes": {
+    return item(
+        record.id,
+        "school",
+        {
             "name": record.name,
             "urn": record.urn,
             "cohort": str(cohort),
@@ -211,25 +212,25 @@ def school(world: World, record: School, provider_id: str, cohort: int, native: 
             "created_at": stamp(record.created_at),
             "updated_at": stamp(meta.updated_at),
         },
-    }
+    )
 
 
-def unfunded_mentor(world: World, teacher: Teacher, provider_id: str, native: bool = False) -> Item:
+def unfunded_mentor(world: World, teacher: model.Teacher, provider_id: str, native: bool = False) -> Item:
     stamp = same if native else ts
-    return {
-        "id": teacher.id,
-        "type": "unfunded-mentor",
-        "attributes": {
+    return item(
+        teacher.id,
+        "unfunded-mentor",
+        {
             "full_name": teacher.full_name,
             "email": world.unfunded_mentor_email(teacher.id, provider_id),
             "teacher_reference_number": None,
             "created_at": stamp(teacher.created_at),
             "updated_at": stamp(teacher.unfunded_mentor_updated_at),
         },
-    }
+    )
 
 
-def transfer_entry(world: World, record: Transfer, native: bool = False) -> Item:
+def transfer_entry(world: World, record: model.Transfer, native: bool = False) -> Item:
     stamp, dated = styles(native)
     names = world.providers
     joining = None
@@ -253,14 +254,14 @@ def transfer_entry(world: World, record: Transfer, native: bool = False) -> Item
     }
 
 
-def participant_transfer(world: World, teacher: Teacher, provider_id: str, native: bool = False) -> Item:
+def participant_transfer(world: World, teacher: model.Teacher, provider_id: str, native: bool = False) -> Item:
     stamp = same if native else ts
     transfers = world.transfers_for(teacher.id, provider_id)
-    return {
-        "id": teacher.id,
-        "type": "participant-transfer",
-        "attributes": {
+    return item(
+        teacher.id,
+        "participant-transfer",
+        {
             "updated_at": stamp(max(t.updated_at for t in transfers)),
             "transfers": [transfer_entry(world, t, native) for t in sorted(transfers, key=lambda t: t.leaving_date)],
         },
-    }
+    )

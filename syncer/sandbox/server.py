@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from syncer.sandbox.app import DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW, Listing, create_app, listing
 from syncer.sandbox.chaos import ChaosMiddleware
@@ -44,11 +45,16 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def build_server(world: World, options: SandboxOptions) -> uvicorn.Server:
+def build_app(world: World, options: SandboxOptions) -> ASGIApp:
+    """What `syncer sandbox` serves: the API profile's app behind its rate limit, with the chaos in front (the fast
+    tests serve the same in process: syncer.sandbox.inprocess)."""
     app = create_app(world, options.rate_limit, options.rate_window, options.api)
-    app = ChaosMiddleware(app, options.chaos, options.seed, world, options.chaos_slow)
+    return ChaosMiddleware(app, options.chaos, options.seed, world, options.chaos_slow)
+
+
+def build_server(world: World, options: SandboxOptions) -> uvicorn.Server:
     config = uvicorn.Config(
-        app,
+        build_app(world, options),
         log_level="warning",
         access_log=False,
         date_header=False,  # the app sends the simulated clock's Date instead

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from syncer.sandbox import serialize
+from syncer.sandbox.http import NOT_FOUND, Handler, json_response
 from syncer.sandbox.model import (
     COURSES,
     DECLARATION_TYPES,
@@ -32,11 +33,11 @@ from syncer.sandbox.model import (
     Teacher,
     TrainingPeriod,
     milestone_types,
+    new_declaration,
 )
 from syncer.sandbox.query import BadRequest
 from syncer.sandbox.world import World
 
-Handler = Callable[[Request, World, LeadProvider], Awaitable[Response]]
 Attributes = dict[str, Any]
 Wanted = tuple[str, datetime, str | None]  # declaration_type, declaration_date, evidence_held
 Period = TrainingPeriod | None
@@ -93,19 +94,11 @@ class Errors(list[tuple[str, str]]):
         return any(t == title for t, _ in self)
 
     def response(self) -> Response:
-        return reply({"errors": [{"title": t, "detail": d} for t, d in self]}, 422)
-
-
-def reply(body: Any, status: int = 200) -> Response:
-    from syncer.sandbox import app  # app imports this module, so only at call time
-
-    return app.json_response(body, status)
+        return json_response({"errors": [{"title": t, "detail": d} for t, d in self]}, 422)
 
 
 def not_found() -> Response:
-    from syncer.sandbox import app
-
-    return reply(app.NOT_FOUND, 404)
+    return json_response(NOT_FOUND, 404)
 
 
 async def read_attributes(request: Request, fields: tuple[str, ...]) -> Attributes:
@@ -235,29 +228,19 @@ async def create_declaration(request: Request, world: World, provider: LeadProvi
     wanted = (declaration_type, declared, evidence)
     for record in billable(world, period):
         if (record.declaration_type, record.declaration_date, record.evidence_held) == wanted:
-            return reply({"data": serialize.declaration(world, record, provider.id)})
+            return json_response({"data": serialize.declaration(world, record, provider.id)})
     check_declaration(world, period, wanted, errors)
     statement = next_statement(world, provider.id, period.cohort, open_only=True)
     if not errors.on("declaration_type") and period.eligible_for_funding and statement is None:
         errors.add("cohort", contract_ended(period.cohort))
     if errors:
         return errors.response()
-    record = Declaration(
-        id=str(uuid.uuid4()),
-        training_period=period,
-        declaration_type=declaration_type,
-        declaration_date=declared,
-        created_at=world.clock,
-        updated_at=world.clock,
-        delivery_partner_id=period.delivery_partner_id,
-        mentor_id=period.mentor_id,
-        evidence_held=evidence,
-    )
+    record = new_declaration(str(uuid.uuid4()), period, declaration_type, declared, world.clock, evidence)
     if period.eligible_for_funding and statement is not None:
         record.payment_status, record.payment_statement_id = "eligible", statement.id
     world.add_declaration(record)
     world.changed()
-    return reply({"data": serialize.declaration(world, record, provider.id)})
+    return json_response({"data": serialize.declaration(world, record, provider.id)})
 
 
 def check_declaration(world: World, period: TrainingPeriod, wanted: Wanted, errors: Errors) -> None:
@@ -312,7 +295,7 @@ async def void_declaration(request: Request, world: World, provider: LeadProvide
         return errors.response()
     record.updated_at = world.clock
     world.changed()
-    return reply({"data": serialize.declaration(world, record, provider.id)})
+    return json_response({"data": serialize.declaration(world, record, provider.id)})
 
 
 def check_reason(attributes: Attributes, reasons: tuple[str, ...], errors: Errors) -> str | None:
@@ -419,7 +402,7 @@ def participant_action(action: Action, fields: tuple[str, ...]) -> Handler:
             return errors.response()
         teacher.updated_at = world.clock
         world.changed()
-        return reply({"data": serialize.participant(world, teacher, provider.id)})
+        return json_response({"data": serialize.participant(world, teacher, provider.id)})
 
     return handle
 

@@ -18,15 +18,12 @@ their own random streams, so the RECT profile of a world (and everything it serv
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from syncer.sandbox.generate import new_id
-from syncer.sandbox.model import Declaration, Teacher, TrainingPeriod
-
-if TYPE_CHECKING:
-    from syncer.sandbox.world import World
+from syncer.sandbox.model import Declaration, DuplicateUser, Teacher, TrainingPeriod, new_declaration
+from syncer.sandbox.state import WorldState
 
 # The states a declaration is a duplicate of (E: ParticipantDeclaration#duplicate_declarations)
 DUPLICATE_OF = ("submitted", "eligible", "payable", "paid")
@@ -37,24 +34,10 @@ DAILY_VOID_CHANCE = 0.01  # per ineligible declaration and simulated day
 MAX_DECLARED = 2  # a provider that notices the duplicate stops declaring for it
 
 
-@dataclass(slots=True)
-class DuplicateUser:
-    """A second ECF1 user for a teacher already registered with the provider, and its declarations."""
-
-    teacher: Teacher
-    period: TrainingPeriod
-    original: TrainingPeriod
-    declarations: list[Declaration]
-
-
-def registered(world: World) -> list[DuplicateUser]:
-    return world.populator.ecf1_duplicates
-
-
-def candidates(world: World) -> dict[str, list[TrainingPeriod]]:
+def candidates(world: WorldState) -> dict[str, list[TrainingPeriod]]:
     """Per provider, its enrolments of teachers with a TRN and a declaration a duplicate could repeat, in creation
     order (the insertion order of the world's periods, which is deterministic)."""
-    taken = {d.original.training_record_id for d in registered(world)}
+    taken = {d.original.training_record_id for d in world.ecf1_duplicates}
     found: dict[str, list[TrainingPeriod]] = {p: [] for p in world.providers}
     for period in world.periods.values():
         if period.training_record_id in taken:
@@ -67,7 +50,7 @@ def candidates(world: World) -> dict[str, list[TrainingPeriod]]:
     return found
 
 
-def register(world: World, rng: random.Random, original: TrainingPeriod, low: datetime, high: datetime) -> bool:
+def register(world: WorldState, rng: random.Random, original: TrainingPeriod, low: datetime, high: datetime) -> bool:
     """The teacher of `original` registered again between `low` and `high`, and the provider declaring for the new
     user what it had already declared for the first one. False when nothing fits in that time."""
     live = sorted(
@@ -80,50 +63,33 @@ def register(world: World, rng: random.Random, original: TrainingPeriod, low: da
     at = low + (min(high, low + timedelta(days=60)) - low) * rng.random()
     teacher = world.teachers[original.teacher_id]
     user = Teacher(new_id(rng), teacher.full_name, teacher.trn, at, at, at)
-    period = TrainingPeriod(
+    period = replace(
+        original,
         training_record_id=new_id(rng),
         teacher_id=user.id,
-        lead_provider_id=original.lead_provider_id,
-        participant_type=original.participant_type,
-        cohort=original.cohort,
-        school_id=original.school_id,
-        school_urn=original.school_urn,
         email=f"{teacher.full_name.lower().replace(' ', '.')}.{rng.randrange(10**6)}@example.net",
         mentor_id=None,  # the second registration was never assigned a mentor
-        delivery_partner_id=original.delivery_partner_id,
-        schedule_identifier=original.schedule_identifier,
-        started_on=original.started_on,
         finished_on=None,
         created_at=at,
-        eligible_for_funding=original.eligible_for_funding,
-        pupil_premium_uplift=original.pupil_premium_uplift,
-        sparsity_uplift=original.sparsity_uplift,
-        overall_induction_start_date=original.overall_induction_start_date,
         induction_end_date=None,
-        working_pattern=original.working_pattern,
+        # nothing of the first registration's later history: a new record starts active and unflagged
+        withdrawal=None,
+        deferral=None,
+        mentor_funding_end_date=None,
+        mentor_ineligible_for_funding_reason=None,
+        cohort_changed_after_payments_frozen=False,
     )
     declarations = []
     for first in live[:MAX_DECLARED]:
         start = max(at, first.created_at)
         created = start + min(timedelta(days=5), high - start) * rng.random()
         declared = min(first.declaration_date + timedelta(hours=rng.randrange(72)), created - timedelta(minutes=1))
-        declarations.append(
-            Declaration(
-                id=new_id(rng),
-                training_period=period,
-                declaration_type=first.declaration_type,
-                declaration_date=declared,
-                created_at=created,
-                updated_at=created,
-                delivery_partner_id=period.delivery_partner_id,
-                mentor_id=None,
-                evidence_held=first.evidence_held,
-                payment_status="ineligible",
-            )
-        )
+        duplicate = new_declaration(new_id(rng), period, first.declaration_type, declared, created, first.evidence_held)
+        duplicate.payment_status = "ineligible"
+        declarations.append(duplicate)
     # only the shared lookups by this new id see the period, so the RECT world's lists never include it
     world.periods_by_teacher[user.id].append(period)
-    registered(world).append(DuplicateUser(user, period, original, declarations))
+    world.ecf1_duplicates.append(DuplicateUser(user, period, original, declarations))
     return True
 
 
@@ -131,25 +97,25 @@ def void(declaration: Declaration, at: datetime) -> None:
     declaration.payment_status, declaration.updated_at = "voided", max(at, declaration.updated_at)
 
 
-def generate(world: World, latest: datetime) -> None:
+def generate(world: WorldState, latest: datetime) -> None:
     """The duplicates of the generated history: SHARE of each provider's candidates, at least one where possible
     (so that even a small world shows the case)."""
     rng = random.Random(f"{world.seed}:ecf1-duplicates")
     for found in candidates(world).values():
         for original in rng.sample(found, min(len(found), max(1, round(len(found) * SHARE)))):
             if register(world, rng, original, original.created_at, latest):
-                for declaration in registered(world)[-1].declarations:
+                for declaration in world.ecf1_duplicates[-1].declarations:
                     if rng.random() < VOID_SHARE:
                         void(declaration, declaration.created_at + (latest - declaration.created_at) * rng.random())
 
 
-def daily(world: World, start: datetime, end: datetime) -> dict[str, int]:
+def daily(world: WorldState, start: datetime, end: datetime) -> dict[str, int]:
     """One simulated day of ECF1-only activity: now and then a teacher registered twice, and providers voiding
     ineligible declarations. Stamped within the day, like everything else a tick does."""
     rng = random.Random(f"{world.seed}:ecf1-duplicates:{end.date().isoformat()}:{world.ticks}")
     done = {"ecf1_duplicates_registered": 0, "ecf1_ineligible_voided": 0}
     low, high = start + timedelta(seconds=1), end - timedelta(seconds=1)
-    for duplicate in registered(world):
+    for duplicate in world.ecf1_duplicates:
         for declaration in duplicate.declarations:
             if declaration.state == "ineligible" and rng.random() < DAILY_VOID_CHANCE:
                 void(declaration, low + (high - low) * rng.random())
@@ -162,26 +128,26 @@ def daily(world: World, start: datetime, end: datetime) -> dict[str, int]:
     return {k: v for k, v in done.items() if v}
 
 
-def user_ids(world: World) -> set[str]:
-    return world.cached(("ecf1_duplicate_user_ids",), lambda: {d.teacher.id for d in registered(world)})
+def user_ids(world: WorldState) -> set[str]:
+    return world.cached(("ecf1_duplicate_user_ids",), lambda: {d.teacher.id for d in world.ecf1_duplicates})
 
 
-def participants(world: World, provider_id: str) -> list[Teacher]:
+def participants(world: WorldState, provider_id: str) -> list[Teacher]:
     """The provider's participants as ECF1 lists them: the world's, plus its duplicate users, by created_at."""
 
     def build() -> list[Teacher]:
-        extra = [d.teacher for d in registered(world) if d.period.lead_provider_id == provider_id]
+        extra = [d.teacher for d in world.ecf1_duplicates if d.period.lead_provider_id == provider_id]
         return sorted([*world.participants(provider_id), *extra], key=lambda t: t.created_at)
 
     return world.cached(("ecf1_participants", provider_id), build)
 
 
-def declarations(world: World, provider_id: str) -> list[Declaration]:
+def declarations(world: WorldState, provider_id: str) -> list[Declaration]:
     """The provider's declarations as ECF1 lists them: the world's, plus those for its duplicate users (which no
     other provider trains, so no other provider sees them), by created_at."""
 
     def build() -> list[Declaration]:
-        extra = [x for d in registered(world) if d.period.lead_provider_id == provider_id for x in d.declarations]
+        extra = [x for d in world.ecf1_duplicates if d.period.lead_provider_id == provider_id for x in d.declarations]
         return sorted([*world.declaration_scope(provider_id), *extra], key=lambda d: d.created_at)
 
     return world.cached(("ecf1_declarations", provider_id), build)

@@ -1,0 +1,90 @@
+-- COMMENT ON the tables sql/schema/002_participants.sql creates.
+-- Re-applied by every `syncer sync` and `syncer views` (syncer/views.py), so an edit here reaches existing
+-- warehouses; `syncer dictionary` and docs/data-dictionary.md are generated from these comments.
+
+COMMENT ON TABLE participants IS 'Participants (teachers) the provider trains: GET /participants, one row per participant id.';
+COMMENT ON COLUMN participants.source IS 'The configured source (one lead provider''s API token) the row came from.';
+COMMENT ON COLUMN participants.id IS 'The participant id (the teacher''s API id).';
+COMMENT ON COLUMN participants.full_name IS 'The participant''s name (emptied when a record is merged away).';
+COMMENT ON COLUMN participants.teacher_reference_number IS 'TRN (7 digits, text); null if not known.';
+COMMENT ON COLUMN participants.updated_at IS 'The API''s updated_at when last fetched (UTC). Global, not per provider.';
+COMMENT ON COLUMN participants.canonical_participant_id IS 'The participant id resolved through participant_id_changes (merges, chains and cycles): equals the id unless that participant was merged away.';
+COMMENT ON COLUMN participants.merged_into_id IS 'For a participant merged away: the participant it was merged into.';
+COMMENT ON COLUMN participants.raw IS 'The item exactly as the API last sent it (JSON), kept so new attributes are never lost.';
+COMMENT ON COLUMN participants.raw_md5 IS 'md5 of raw as a 128-bit integer: compares payloads without reading them.';
+COMMENT ON COLUMN participants.first_seen_at IS 'When the sync first stored this row (UTC).';
+COMMENT ON COLUMN participants.last_seen_at IS 'When a sync last saw this row in an API response (UTC).';
+COMMENT ON COLUMN participants.removed_at IS 'When a full sync found the row no longer in the provider''s scope (merged, removed, or another provider''s declaration that was voided); null while in scope.';
+
+COMMENT ON TABLE participant_enrolments IS 'Each participant''s enrolments with the provider (ecf_enrolments): one row per training record, at most one ECT and one mentor per participant in the API''s latest view.';
+COMMENT ON COLUMN participant_enrolments.source IS 'The configured source (one lead provider''s API token) the row came from.';
+COMMENT ON COLUMN participant_enrolments.training_record_id IS 'The enrolment''s stable id (per role; unchanged by merges).';
+COMMENT ON COLUMN participant_enrolments.participant_id IS 'The participant that lists this enrolment.';
+COMMENT ON COLUMN participant_enrolments.canonical_participant_id IS 'The participant id resolved through participant_id_changes (merges, chains and cycles): equals the id unless that participant was merged away.';
+COMMENT ON COLUMN participant_enrolments.email IS 'The participant''s email for this enrolment.';
+COMMENT ON COLUMN participant_enrolments.mentor_id IS 'The ECT''s mentor as the API sent it (null for mentors).';
+COMMENT ON COLUMN participant_enrolments.canonical_mentor_id IS 'mentor_id resolved through participant_id_changes.';
+COMMENT ON COLUMN participant_enrolments.school_urn IS 'The school''s URN (text).';
+COMMENT ON COLUMN participant_enrolments.participant_type IS 'ect or mentor (see ref_participant_types).';
+COMMENT ON COLUMN participant_enrolments.cohort IS 'Cohort (funding contract year) as text.';
+COMMENT ON COLUMN participant_enrolments.training_status IS 'active, deferred or withdrawn (see ref_training_statuses).';
+COMMENT ON COLUMN participant_enrolments.participant_status IS 'joining, active, leaving or left (see ref_participant_statuses); computed by the API from today''s date without an updated_at bump.';
+COMMENT ON COLUMN participant_enrolments.eligible_for_funding IS 'Whether DfE has confirmed the participant eligible for funding (null: not yet known).';
+COMMENT ON COLUMN participant_enrolments.pupil_premium_uplift IS 'Whether the school attracts the pupil premium uplift.';
+COMMENT ON COLUMN participant_enrolments.sparsity_uplift IS 'Whether the school attracts the sparsity uplift.';
+COMMENT ON COLUMN participant_enrolments.schedule_identifier IS 'The participant''s schedule (see ref_schedules).';
+COMMENT ON COLUMN participant_enrolments.delivery_partner_id IS 'The delivery partner training the participant.';
+COMMENT ON COLUMN participant_enrolments.withdrawal_reason IS 'Why the participant withdrew (see ref_withdrawal_reasons).';
+COMMENT ON COLUMN participant_enrolments.withdrawal_date IS 'When the participant withdrew (UTC).';
+COMMENT ON COLUMN participant_enrolments.deferral_reason IS 'Why the participant deferred (see ref_deferral_reasons).';
+COMMENT ON COLUMN participant_enrolments.deferral_date IS 'When the participant deferred (UTC).';
+COMMENT ON COLUMN participant_enrolments.created_at IS 'When the earliest school period of this role was created (UTC).';
+COMMENT ON COLUMN participant_enrolments.induction_end_date IS 'When the ECT''s induction ended.';
+COMMENT ON COLUMN participant_enrolments.most_recent_induction_period_end_date IS 'End date of the ECT''s most recent induction period.';
+COMMENT ON COLUMN participant_enrolments.overall_induction_start_date IS 'When the ECT''s induction started.';
+COMMENT ON COLUMN participant_enrolments.mentor_funding_end_date IS 'When the mentor''s funding ended.';
+COMMENT ON COLUMN participant_enrolments.cohort_changed_after_payments_frozen IS 'Whether the participant was moved to another cohort after its payments were frozen.';
+COMMENT ON COLUMN participant_enrolments.mentor_ineligible_for_funding_reason IS 'Why a mentor cannot be funded (see ref_mentor_ineligible_for_funding_reasons).';
+COMMENT ON COLUMN participant_enrolments.working_pattern IS 'full_time or part_time (ECTs only; see ref_working_patterns).';
+COMMENT ON COLUMN participant_enrolments.raw IS 'The enrolment exactly as the API last sent it (JSON).';
+COMMENT ON COLUMN participant_enrolments.raw_md5 IS 'md5 of raw as a 128-bit integer: compares payloads without reading them.';
+COMMENT ON COLUMN participant_enrolments.first_seen_at IS 'When the sync first stored this row (UTC).';
+COMMENT ON COLUMN participant_enrolments.last_seen_at IS 'When a sync last saw this row in an API response (UTC).';
+COMMENT ON COLUMN participant_enrolments.removed_at IS 'When the enrolment stopped being listed (superseded, or its participant left scope); null while listed.';
+
+COMMENT ON TABLE participant_id_changes IS 'participant_id_changes listed on participants: each de-duplication (merge) of one participant id into another.';
+COMMENT ON COLUMN participant_id_changes.source IS 'The configured source (one lead provider''s API token) the row came from.';
+COMMENT ON COLUMN participant_id_changes.participant_id IS 'The participant whose record lists the change.';
+COMMENT ON COLUMN participant_id_changes.from_participant_id IS 'The retired id.';
+COMMENT ON COLUMN participant_id_changes.to_participant_id IS 'The id it was merged into.';
+COMMENT ON COLUMN participant_id_changes.changed_at IS 'When the change was made (UTC).';
+COMMENT ON COLUMN participant_id_changes.first_seen_at IS 'When the sync first stored this row (UTC).';
+COMMENT ON COLUMN participant_id_changes.last_seen_at IS 'When a sync last saw this row in an API response (UTC).';
+
+COMMENT ON TABLE unfunded_mentors IS 'Mentors of the provider''s ECTs whom the provider does not train: GET /unfunded-mentors.';
+COMMENT ON COLUMN unfunded_mentors.source IS 'The configured source (one lead provider''s API token) the row came from.';
+COMMENT ON COLUMN unfunded_mentors.id IS 'The mentor''s participant id (the same teacher id as /participants).';
+COMMENT ON COLUMN unfunded_mentors.full_name IS 'The mentor''s name.';
+COMMENT ON COLUMN unfunded_mentors.email IS 'The mentor''s email (from their latest assignment to this provider''s ECTs).';
+COMMENT ON COLUMN unfunded_mentors.teacher_reference_number IS 'TRN (RECT sends null).';
+COMMENT ON COLUMN unfunded_mentors.created_at IS 'The API''s created_at (UTC).';
+COMMENT ON COLUMN unfunded_mentors.updated_at IS 'The API''s updated_at when last fetched (UTC).';
+COMMENT ON COLUMN unfunded_mentors.canonical_participant_id IS 'The participant id resolved through participant_id_changes (merges, chains and cycles): equals the id unless that participant was merged away.';
+COMMENT ON COLUMN unfunded_mentors.raw IS 'The item exactly as the API last sent it (JSON), kept so new attributes are never lost.';
+COMMENT ON COLUMN unfunded_mentors.raw_md5 IS 'md5 of raw as a 128-bit integer: compares payloads without reading them.';
+COMMENT ON COLUMN unfunded_mentors.first_seen_at IS 'When the sync first stored this row (UTC).';
+COMMENT ON COLUMN unfunded_mentors.last_seen_at IS 'When a sync last saw this row in an API response (UTC).';
+COMMENT ON COLUMN unfunded_mentors.removed_at IS 'When a full sync found the row no longer in the provider''s scope (merged, removed, or another provider''s declaration that was voided); null while in scope.';
+
+COMMENT ON TABLE participant_transfers IS 'Participants'' school and provider transfers: GET /participants/transfers, one row per participant.';
+COMMENT ON COLUMN participant_transfers.source IS 'The configured source (one lead provider''s API token) the row came from.';
+COMMENT ON COLUMN participant_transfers.id IS 'The participant id.';
+COMMENT ON COLUMN participant_transfers.canonical_participant_id IS 'The participant id resolved through participant_id_changes (merges, chains and cycles): equals the id unless that participant was merged away.';
+COMMENT ON COLUMN participant_transfers.updated_at IS 'The API''s updated_at when last fetched (UTC).';
+COMMENT ON COLUMN participant_transfers.transfer_count IS 'How many transfers are listed.';
+COMMENT ON COLUMN participant_transfers.transfers IS 'The transfers (JSON list: training_record_id, transfer_type, status, created_at, leaving, joining); see ref_transfer_types and ref_transfer_statuses.';
+COMMENT ON COLUMN participant_transfers.raw IS 'The item exactly as the API last sent it (JSON), kept so new attributes are never lost.';
+COMMENT ON COLUMN participant_transfers.raw_md5 IS 'md5 of raw as a 128-bit integer: compares payloads without reading them.';
+COMMENT ON COLUMN participant_transfers.first_seen_at IS 'When the sync first stored this row (UTC).';
+COMMENT ON COLUMN participant_transfers.last_seen_at IS 'When a sync last saw this row in an API response (UTC).';
+COMMENT ON COLUMN participant_transfers.removed_at IS 'When a full sync found the row no longer in the provider''s scope (merged, removed, or another provider''s declaration that was voided); null while in scope.';
