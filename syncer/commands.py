@@ -47,7 +47,10 @@ def sync(config: Path, streams: list[str] | None, full: bool) -> int:
         print(summary_line(stream))
     if result.ok and settings.warehouse.read_snapshot:
         # as the daemon does after each successful run: BI tools read the snapshot, never the warehouse
-        print(f"read snapshot: {publish(settings.warehouse.path, settings.warehouse.snapshot_storage_version)}")
+        try:
+            print(f"read snapshot: {publish(settings.warehouse.path, settings.warehouse.snapshot_storage_version)}")
+        except WarehouseLocked as exc:  # the data is committed; the next run publishes it
+            print(f"syncer: the read snapshot was not replaced: {exc}", file=sys.stderr)
     return 0 if result.ok else 1
 
 
@@ -114,10 +117,16 @@ def dictionary(config: Path | None) -> int:
 
 
 def reconcile(config: Path, source: str | None, statement: str | None, fmt: str) -> int:
+    """Exit status 1 when an invariant of sql/checks fails: the numbers shown cannot be trusted then."""
     from syncer.reconcile import render, report
 
     with reading(config) as con:
-        print(render(report(con, source, statement), fmt))
+        found = report(con, source, statement)
+    print(render(found, fmt))
+    failing = [row["check"] for row in found.checks if not row["holds"]]
+    if failing:
+        print(f"syncer: {len(failing)} invariant check(s) fail: {', '.join(failing)}", file=sys.stderr)
+        return 1
     return 0
 
 

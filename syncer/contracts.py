@@ -26,7 +26,7 @@ import hashlib
 import tomllib
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal, localcontext
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -52,7 +52,8 @@ def a_whole_number(value: Any) -> Any:
 
 Number = Annotated[Decimal, BeforeValidator(a_number)]
 Whole = Annotated[int, BeforeValidator(a_whole_number)]
-Ratio = Annotated[Decimal, BeforeValidator(a_number), Field(ge=0, le=1)]
+Ratio = Annotated[Decimal, BeforeValidator(a_number), Field(ge=0, le=1, decimal_places=6)]
+MAX_PLACES = 10_000_000  # capacities and targets are counts of declarations: far below what INTEGER holds
 Money = Annotated[Decimal, BeforeValidator(a_number), Field(ge=0, max_digits=18, decimal_places=6)]
 
 
@@ -62,7 +63,7 @@ class Entry(BaseModel):
 
 class Band(Entry):
     band: str = Field(min_length=1, max_length=8)
-    capacity: Whole = Field(ge=1)
+    capacity: Whole = Field(ge=1, le=MAX_PLACES)
     fee_per_declaration: Money = Field(gt=0)
     output_fee_ratio: Ratio
     service_fee_ratio: Ratio
@@ -83,7 +84,7 @@ class Contract(Entry):
     cohort: Whole = Field(ge=2020, le=2100)
     effective_from: date | None = None
     type: Literal["ecf", "ittecf_ectp"]
-    recruitment_target: Whole = Field(ge=0)
+    recruitment_target: Whole = Field(ge=0, le=MAX_PLACES)
     uplift_fee_per_declaration: Money = Decimal(0)
     monthly_service_fee: Money | None = None
     setup_fee: Money = Decimal(0)
@@ -200,6 +201,29 @@ def load(path: Path, sources: set[str]) -> Contracts:
     return Contracts(tuple(validated.contract), tuple(validated.adjustment), digest, path)
 
 
+PAYMENTS = 29  # DfE's ServiceFees::NUMBER_OF_PAYMENTS: the service fee is spread over 29 monthly statements
+PLACES = Decimal("1e-12")  # the money views' precision
+
+
+def service_fee_amount(contract: Contract) -> Decimal:
+    """The service fee each statement pays (payment_calculator/service_fees.rb): the contract's stated
+    monthly_service_fee, or the recruitment target filling the bands in order, each filled place paid
+    fee_per_declaration x service_fee_ratio, less the set-up fee in proportion to band A's filled places, over 29
+    payments. Computed here, in exact decimals, because SQL would divide in floating point."""
+    if contract.monthly_service_fee is not None:
+        return contract.monthly_service_fee
+    with localcontext() as exact:
+        exact.prec = 60
+        remaining, total = contract.recruitment_target, Decimal(0)
+        for band in contract.band:
+            filled = min(remaining, band.capacity)
+            remaining -= filled
+            total += filled * band.fee_per_declaration * band.service_fee_ratio
+        first = contract.band[0].capacity
+        total -= min(contract.recruitment_target, first) * contract.setup_fee / first
+        return (total / PAYMENTS).quantize(PLACES, ROUND_DOWN)
+
+
 def loaded_digest(con: duckdb.DuckDBPyConnection) -> str | None:
     row = con.execute("SELECT max(digest) FROM contract_file").fetchone()
     return row[0] if row else None
@@ -216,14 +240,14 @@ def write(con: duckdb.DuckDBPyConnection, contracts: Contracts) -> bool:
     for number, c in enumerate(contracts.contracts, 1):
         terms.append((c.source, c.cohort, c.effective_from, c.type, c.recruitment_target,
                       c.uplift_fee_per_declaration, c.monthly_service_fee, c.setup_fee,
-                      c.mentor_fee_per_declaration, c.vat_rate, number))  # fmt: skip
+                      c.mentor_fee_per_declaration, c.vat_rate, number, service_fee_amount(c)))  # fmt: skip
         bands += [(c.source, c.cohort, c.effective_from, b.band, order, b.capacity, b.fee_per_declaration,
                    b.output_fee_ratio, b.service_fee_ratio) for order, b in enumerate(c.band, 1)]  # fmt: skip
     adjustments = [
         (a.source, a.statement_id, a.description, a.amount, n) for n, a in enumerate(contracts.adjustments, 1)
     ]
     if terms:
-        con.executemany("INSERT INTO contract_terms VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", terms)
+        con.executemany("INSERT INTO contract_terms VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", terms)
         con.executemany("INSERT INTO contract_bands VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", bands)
     if adjustments:
         con.executemany("INSERT INTO statement_adjustments VALUES (?, ?, ?, ?, ?)", adjustments)

@@ -40,7 +40,7 @@ from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import
 from syncer.bookkeeping import last_complete_run, last_successful_scans
 from syncer.client import ApiClient
 from syncer.config import DaemonConfig, Settings, SourceConfig
-from syncer.errors import ConfigError, Interrupted, PermanentApiError, StoreError, SyncerError
+from syncer.errors import ConfigError, Interrupted, PermanentApiError, StoreError, SyncerError, WarehouseLocked
 from syncer.health import Health, HealthServer, LastRun, Metrics
 from syncer.snapshot import publish
 from syncer.sync import Progress, RunResult, client_for, run_sync
@@ -296,6 +296,10 @@ class Daemon:
             try:
                 publish(self.settings.warehouse.path, self.settings.warehouse.snapshot_storage_version)
                 self.metrics.snapshot.set(self.clock())
+            except WarehouseLocked as exc:
+                # e.g. a manual `syncer sync` took the file between our run and the copy: the data is committed,
+                # and the next run publishes it
+                log.warning("read snapshot not replaced this time", reason=str(exc))
             except (SyncerError, OSError) as exc:
                 outcome, error = "failed", f"publishing the read snapshot failed: {type(exc).__name__}: {exc}"
         if outcome != "interrupted":

@@ -18,12 +18,13 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 from pathlib import Path
 
 import duckdb
 
 from syncer.config import DEFAULT_SNAPSHOT_STORAGE_VERSION
-from syncer.errors import StoreError
+from syncer.errors import StoreError, WarehouseLocked
 from syncer.warehouse import SETTINGS, connect
 
 
@@ -70,7 +71,16 @@ def write_copy(warehouse: Path, copy: Path, storage_version: str) -> None:
     con = duckdb.connect(config={"memory_limit": SETTINGS["memory_limit"]})
     try:
         con.execute("SET enable_progress_bar = false")  # a copy of a large warehouse would draw one on stderr
-        con.execute(f"ATTACH {quoted(warehouse)} AS warehouse (READ_ONLY)")
+        # what the copy spills goes beside it, not into whatever directory syncer was started in
+        con.execute(f"SET temp_directory = {quoted(copy.parent / 'spill')}")
+        try:
+            con.execute(f"ATTACH {quoted(warehouse)} AS warehouse (READ_ONLY)")
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise WarehouseLocked(
+                    f"cannot copy {warehouse} into the read snapshot now: another process holds it"
+                ) from exc
+            raise
         con.execute(f"ATTACH {quoted(copy)} AS snapshot (STORAGE_VERSION '{storage_version}')")
         con.execute("COPY FROM DATABASE warehouse TO snapshot")
         con.execute("DETACH snapshot")
@@ -91,6 +101,7 @@ def publish(warehouse: Path, storage_version: str = DEFAULT_SNAPSHOT_STORAGE_VER
         raise StoreError(f"cannot publish a snapshot: no warehouse at {warehouse}")
     settle(warehouse)
     target = snapshot_path(warehouse)
+    sweep(target)
     # a folder of our own beside the target: the rename stays on one filesystem and is atomic, and DuckDB
     # creates the copy's file itself (it refuses an empty one)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
@@ -105,6 +116,17 @@ def publish(warehouse: Path, storage_version: str = DEFAULT_SNAPSHOT_STORAGE_VER
         shutil.rmtree(staging, ignore_errors=True)
     sync_directory(target.parent)
     return target
+
+
+def sweep(target: Path, older_than: float = 3600) -> None:
+    """Staging folders a killed publication left beside the snapshot (each can be as big as the warehouse)."""
+    now = time.time()
+    for leftover in target.parent.glob(f".{target.name}.*.tmp"):
+        try:
+            if leftover.is_dir() and now - leftover.stat().st_mtime > older_than:
+                shutil.rmtree(leftover, ignore_errors=True)
+        except OSError:
+            continue  # another process's, gone already
 
 
 def sync_directory(directory: Path) -> None:

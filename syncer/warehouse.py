@@ -14,7 +14,7 @@ WarehouseLocked, with a message saying so.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -78,14 +78,17 @@ class Warehouse:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """BEGIN ... COMMIT around the block; ROLLBACK and re-raise if anything in it fails (or is interrupted)."""
+        """BEGIN ... COMMIT around the block; ROLLBACK and re-raise if anything in it fails (or is interrupted).
+        A COMMIT that fails (a disk full, a conflict) has already ended the transaction: its error is the one
+        raised, not a ROLLBACK's complaint that no transaction is active."""
         self.con.execute("BEGIN")
         try:
             yield self.con
-            self.con.execute("COMMIT")
         except BaseException:
-            self.con.execute("ROLLBACK")
+            with suppress(duckdb.Error):  # the block's own error says what went wrong
+                self.con.execute("ROLLBACK")
             raise
+        self.con.execute("COMMIT")
 
     # -- schema ---------------------------------------------------------------------------------------------
     def migrate(self, stop_before: str | None = None) -> None:

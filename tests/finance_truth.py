@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from syncer.contracts import Adjustment, Contract
 from syncer.sandbox.model import SCHEDULE_IDENTIFIERS, milestone_types
@@ -466,4 +467,29 @@ def statement_money(world: World, contracts: list[Contract], adjustments: list[A
                       "adjustments_amount": adjusted, "subtotal_amount": subtotal,
                       "vat_amount": vat, "total_amount": subtotal + vat,
                       "count_unallocated": unallocated, "is_forecast": not paid, "bands": bands}  # fmt: skip
+    return found
+
+
+def next_statements(world: World, money: dict[str, Item]) -> dict[int, tuple[Any, ...]]:
+    """cohort -> (statement id, days to its cut-off, billable on it, clawbacks on it, own submitted declarations
+    of the cohort on no statement, its total): the next statement to close as of the API's clock, in England."""
+    as_of = moment(world.truth["_meta"]["clock"])
+    assert as_of is not None
+    today = as_of.astimezone(ZoneInfo("Europe/London")).date()
+    candidates: dict[int, list[tuple[date, date, str]]] = {}
+    for key, s in world.statements.items():
+        cut_off = date.fromisoformat(s["cut_off_date"])
+        if not s["paid"] and cut_off >= today:
+            candidates.setdefault(int(s["cohort"]), []).append((cut_off, date.fromisoformat(s["payment_date"]), key))
+    found = {}
+    for cohort, listed in candidates.items():
+        cut_off, _, key = min(listed)
+        waiting = sum(
+            1 for d in world.declarations
+            if world.own(d) and spelling(d["state"]) == "submitted" and d["statement_id"] is None
+            and int((world.enrolment(d) or {}).get("cohort") or 0) == cohort
+        )  # fmt: skip
+        found[cohort] = (key, (cut_off - today).days, sum(billable_on({key}, d) for d in world.declarations),
+                         sum(refundable_on({key}, d) for d in world.declarations), waiting,
+                         money[key]["total_amount"])  # fmt: skip
     return found

@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from syncer import reconcile, views
+from syncer import cli, reconcile, views
 from syncer.warehouse import Warehouse
 from tests.finance_found import rows
 from tests.finance_scenario import Scenario
@@ -74,6 +74,9 @@ def replaced(view: str, select: str) -> list[str]:
 # per check: statements that break what it guards on a copy of the warehouse (the caches of `table` models are
 # edited in place; a `view` model is replaced by a wrong one over what it built)
 CORRUPTIONS: dict[str, list[str]] = {
+    "adjustment_matches_no_statement": [
+        "INSERT INTO statement_adjustments VALUES ('lp', 'a-mistyped-statement-id', 'correction', -250, 1)"
+    ],
     "declarations_current_not_once": [
         "INSERT INTO cache_int_declarations SELECT * FROM cache_int_declarations WHERE removed_at IS NULL LIMIT 1"
     ],
@@ -157,3 +160,19 @@ def test_each_check_says_what_it_checks_and_is_one_select() -> None:
             assert text.startswith(f"-- {check}: "), check
             statements = con.extract_statements(text)
             assert [s.type for s in statements] == [duckdb.StatementType.SELECT], check
+
+
+def test_syncer_reconcile_exits_1_while_an_invariant_fails(
+    warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = tmp_path / "corrupted.duckdb"
+    shutil.copy(warehouse, copy)
+    config = tmp_path / "c.toml"
+    config.write_text(f'[warehouse]\npath = "{copy}"\n[[sources]]\nname = "lp"\nbase_url = "http://127.0.0.1:9"\n'
+                      'token = "t"\n')  # fmt: skip
+    assert cli.main(["reconcile", "--config", str(config)]) == 0
+    with duckdb.connect(str(copy)) as con:
+        con.execute("UPDATE cache_statement_reconciliation SET count_completed = count_completed + 1")
+    capsys.readouterr()
+    assert cli.main(["reconcile", "--config", str(config)]) == 1
+    assert "1 invariant check(s) fail: type_counts_do_not_sum" in capsys.readouterr().err

@@ -104,6 +104,15 @@ BAD = {
         GOOD.replace("vat_rate = 0.2", "vat_rate = 0.2\nvat = 0.2"), "key vat: Extra inputs are not permitted"
     ),
     "not TOML": ("[[contract]\nsource = 1", "not valid TOML"),
+    "a capacity past what a band can hold": (
+        GOOD.replace("capacity = 500", "capacity = 3000000000"),
+        "band[2] (band 'B') key capacity: Input should be less than or equal to 10000000",
+    ),
+    "a ratio with more than six decimal places": (
+        GOOD.replace("output_fee_ratio = 0.6\nservice_fee_ratio = 0.4\n[[adjustment]]",
+                     "output_fee_ratio = 0.6666666\nservice_fee_ratio = 0.3333334\n[[adjustment]]"),
+        "band[2] (band 'B') key output_fee_ratio: Decimal input should have no more than 6 decimal places",
+    ),
 }  # fmt: skip
 
 

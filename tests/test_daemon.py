@@ -24,9 +24,10 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from syncer import snapshot
 from syncer.config import Settings, load_settings
 from syncer.daemon import Backoff, Daemon, schedule_period, stale_seconds
-from syncer.errors import ConfigError, Interrupted, StoreError, TransientApiError
+from syncer.errors import ConfigError, Interrupted, StoreError, TransientApiError, WarehouseLocked
 from syncer.health import Health, LastRun
 from syncer.snapshot import publish, snapshot_path
 from syncer.store import WriteCounts
@@ -494,3 +495,39 @@ def test_the_daemon_end_to_end(tmp_path: Path, daemons: list[DaemonProcess]) -> 
         assert differences(found, truth_items(sandbox.truth())) == {}
     finally:
         sandbox.stop()
+
+
+def test_a_copy_that_verify_refuses_is_never_published(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "w.duckdb"
+    warehouse_with(path, 2)
+    publish(path)
+
+    def torn(warehouse: Path, copy: Path, storage_version: str) -> None:
+        copy.write_bytes(b"half a database" * 1000)
+
+    monkeypatch.setattr(snapshot, "write_copy", torn)
+    with pytest.raises(StoreError, match="does not open"):
+        publish(path)
+    assert count_in_another_process(snapshot_path(path)) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.duckdb", "w.read.duckdb"]
+
+
+def test_a_warehouse_another_process_holds_is_not_copied_and_the_snapshot_stays(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    warehouse_with(path, 2)
+    publish(path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, sys; con = duckdb.connect({str(path)!r}); print('held', flush=True); "
+         "sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(WarehouseLocked):
+            publish(path)
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert count_in_another_process(snapshot_path(path)) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.duckdb", "w.read.duckdb"]

@@ -254,3 +254,45 @@ def test_the_latest_effective_contract_applies(ledger: Ledger) -> None:
     june, july = ledger.statement(JUNE), ledger.statement(JULY)
     ledger.refresh()
     assert (ledger.payment(june)["service_fee_amount"], ledger.payment(july)["service_fee_amount"]) == (1, 2)
+
+
+def test_a_large_contract_is_priced_exactly(ledger: Ledger) -> None:
+    """The computed service fee is worked out in exact decimals as the file loads: a band of ten million places
+    at a fee of 1000 gives (10,000,000 x 1000 x 0.4 - 500) / 29, with nothing overflowing."""
+    ledger.contracts.append(contract([band("A", 10_000_000, 1000)], recruitment_target=10_000_000,
+                                     setup_fee=Decimal(500)))  # fmt: skip
+    july = ledger.statement(JULY)
+    ledger.declarations(3, "eligible", july)
+    ledger.refresh()
+    payment = ledger.payment(july)
+    assert payment["service_fee_amount"] == (Decimal(3_999_999_500) / 29).quantize(Decimal("1e-12"), ROUND_DOWN)
+    assert payment["output_amount"] == 3 * Decimal("0.2") * Decimal("0.6") * 1000
+
+
+def test_a_cohort_with_a_statement_without_a_payment_date_is_not_priced(ledger: Ledger) -> None:
+    three_small_bands(ledger)
+    june, july = ledger.statement(JUNE, paid=True), ledger.statement(JULY)
+    ledger.declarations(2, "eligible", july)
+    ledger.warehouse.con.execute("UPDATE statements SET payment_date = NULL WHERE id = ?", [june])
+    other = ledger.statement(JULY, cohort=2023)
+    ledger.contracts.append(contract([band("A", 2)], cohort=2023))
+    ledger.refresh()
+    for statement in (june, july):  # which came first is unknown: neither can be placed in the bands
+        assert ledger.payment(statement)["missing_reason"] == "missing_payment_date"
+        assert ledger.payment(statement)["total_amount"] is None
+    assert ledger.payment(other)["missing_reason"] is None
+
+
+def test_days_to_the_cut_off_count_from_the_apis_date_in_england_whatever_the_readers_zone(ledger: Ledger) -> None:
+    three_small_bands(ledger)
+    ledger.statement(date(2025, 7, 25))  # cut-off 1 July
+    ledger.warehouse.con.execute(
+        "INSERT INTO sync_state (source, stream, updated_at, api_clock_at) "
+        "VALUES ('lp', 'statements', now(), TIMESTAMPTZ '2025-06-30 23:30:00+00')"  # 00:30 on 1 July in London
+    )
+    ledger.refresh()
+    for zone in ("UTC", "America/New_York", "Pacific/Auckland"):
+        ledger.warehouse.con.execute(f"SET TimeZone = '{zone}'")
+        (row,) = ledger.rows("SELECT days_to_cut_off, cut_off_date FROM next_statement_forecast")
+        assert (row["days_to_cut_off"], row["cut_off_date"]) == (0, date(2025, 7, 1)), zone
+    ledger.warehouse.con.execute("SET TimeZone = 'UTC'")

@@ -366,3 +366,16 @@ def test_statement_payment_equals_dfes_calculator_on_the_truth(scenario: Scenari
     assert {r["contract_type"] for r in payments.values()} == {"ecf", "ittecf_ectp", None}  # flat rate: test_money
     assert any(r["uplift_amount"] and r["is_forecast"] for r in payments.values() if r["uplift_amount"])
     assert {r["missing_reason"] for r in payments.values()} == {None, "missing_contract"}  # 2026 has none
+
+
+def test_next_statement_forecast_equals_truth(scenario: Scenario) -> None:
+    terms = contracts.load(scenario.settings.finance.contracts or Path(), {"lp"})
+    money = finance_truth.statement_money(scenario.world, list(terms.contracts), list(terms.adjustments))
+    expected = finance_truth.next_statements(scenario.world, money)
+    found = {
+        r["cohort"]: (r["statement_id"], r["days_to_cut_off"], r["billable_count"], r["clawback_count"],
+                      r["submitted_not_on_statement_count"], r["total_amount"])
+        for r in rows(scenario.path, "SELECT * FROM next_statement_forecast")
+    }  # fmt: skip
+    assert found == expected
+    assert any(v[4] for v in found.values()) and any(v[5] is None for v in found.values())  # 2026: no contract

@@ -15,6 +15,7 @@ COMMENT ON COLUMN contract_terms.contract_type IS 'ecf (every declaration banded
 COMMENT ON COLUMN contract_terms.recruitment_target IS 'The contract''s recruitment target (fills the bands for the computed service fee).';
 COMMENT ON COLUMN contract_terms.uplift_fee_per_declaration IS 'The uplift fee per banded declaration with a sparsity or pupil premium uplift.';
 COMMENT ON COLUMN contract_terms.monthly_service_fee IS 'The monthly service fee when the contract states one; null: computed from the bands.';
+COMMENT ON COLUMN contract_terms.service_fee_amount IS 'The service fee each statement pays: monthly_service_fee, or DfE''s ServiceFees computed when the file is loaded (the recruitment target fills the bands in order: filled x fee_per_declaration x service_fee_ratio, less the set-up fee in proportion to band A''s filled places, over 29 payments; exact to 12 decimal places).';
 COMMENT ON COLUMN contract_terms.setup_fee IS 'The set-up fee, deducted from the computed service fee in proportion to band A''s filled places.';
 COMMENT ON COLUMN contract_terms.mentor_fee_per_declaration IS 'ittecf_ectp: the mentors'' flat fee per declaration (0.5 of it for started, 0.5 for completed).';
 COMMENT ON COLUMN contract_terms.vat_rate IS 'VAT rate on the subtotal; 0 when the provider is not VAT-registered.';

@@ -16,7 +16,8 @@ CREATE TABLE IF NOT EXISTS contract_terms (
     setup_fee DECIMAL(18, 6) NOT NULL,
     mentor_fee_per_declaration DECIMAL(18, 6),  -- ittecf_ectp: the mentors' flat rate
     vat_rate DECIMAL(9, 6) NOT NULL,
-    entry INTEGER NOT NULL                      -- its position in the contracts file, from 1
+    entry INTEGER NOT NULL,                     -- its position in the contracts file, from 1
+    service_fee_amount DECIMAL(38, 12) NOT NULL -- what each statement pays: monthly_service_fee or computed
 );
 
 -- The contract's bands in allocation order (band_order 1 = A).

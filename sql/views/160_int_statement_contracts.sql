@@ -1,7 +1,8 @@
 -- int_statement_contracts: which contract terms price each statement? One row per output statement in scope:
 -- the [[contract]] entry of its source and cohort whose effective_from is the latest on or before the
 -- statement's payment date (an entry without effective_from applies from the first statement), or nulls and
--- missing_reason = 'missing_contract' when the contracts file has none.
+-- missing_reason = 'missing_contract' when the contracts file has none ('missing_payment_date' when a statement of
+-- the cohort has no payment date).
 -- materialized: view
 WITH statements AS (
     SELECT source, id AS statement_id, try_cast(cohort AS INTEGER) AS cohort, payment_date, cut_off_date, paid
@@ -19,6 +20,7 @@ ranked AS (
         t.uplift_fee_per_declaration,
         t.monthly_service_fee,
         t.setup_fee,
+        t.service_fee_amount,
         t.mentor_fee_per_declaration,
         t.vat_rate,
         t.entry,
@@ -47,9 +49,15 @@ final AS (
         r.uplift_fee_per_declaration,
         r.monthly_service_fee,
         r.setup_fee,
+        r.service_fee_amount,
         r.mentor_fee_per_declaration,
         r.vat_rate,
-        CASE WHEN r.statement_id IS NULL THEN 'missing_contract' END AS missing_reason
+        CASE
+            WHEN r.statement_id IS NULL THEN 'missing_contract'
+            -- a statement without a payment date cannot be placed among its cohort's: neither it nor the others
+            -- know which came before
+            WHEN bool_or(s.payment_date IS NULL) OVER (PARTITION BY s.source, s.cohort) THEN 'missing_payment_date'
+        END AS missing_reason
     FROM statements AS s
     LEFT JOIN ranked AS r ON r.source = s.source AND r.statement_id = s.statement_id AND r.position = 1
 )
@@ -69,7 +77,8 @@ COMMENT ON COLUMN int_statement_contracts.contract_type IS 'ecf (every declarati
 COMMENT ON COLUMN int_statement_contracts.recruitment_target IS 'The contract''s recruitment target (fills the bands for the service fee).';
 COMMENT ON COLUMN int_statement_contracts.uplift_fee_per_declaration IS 'The uplift fee per declaration that carries an uplift.';
 COMMENT ON COLUMN int_statement_contracts.monthly_service_fee IS 'The monthly service fee, when the contract states one (else computed from the bands).';
+COMMENT ON COLUMN int_statement_contracts.service_fee_amount IS 'The service fee the statement pays (contract_terms.service_fee_amount: stated, or computed from the bands).';
 COMMENT ON COLUMN int_statement_contracts.setup_fee IS 'The set-up fee, deducted from the computed service fee in proportion to band A''s filled places.';
 COMMENT ON COLUMN int_statement_contracts.mentor_fee_per_declaration IS 'ittecf_ectp: the mentors'' flat fee per declaration.';
 COMMENT ON COLUMN int_statement_contracts.vat_rate IS 'The VAT rate applied to the subtotal (0 when the provider is not VAT-registered).';
-COMMENT ON COLUMN int_statement_contracts.missing_reason IS 'missing_contract when no contract entry applies to the statement; null otherwise.';
+COMMENT ON COLUMN int_statement_contracts.missing_reason IS 'missing_contract when no contract entry applies to the statement; missing_payment_date when a statement of its source and cohort has no payment date (the order the bands fill in is unknown); null otherwise.';

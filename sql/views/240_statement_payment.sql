@@ -7,9 +7,10 @@
 --                    (a forecast from enrolment flags while the statement is not paid)
 --   service fee    = the contract's monthly_service_fee, or: the recruitment target fills the bands in order,
 --                    sum of filled x fee_per_declaration x service_fee_ratio, less the set-up fee in proportion
---                    to band A's filled places, divided by 29 payments
+--                    to band A's filled places, divided by 29 payments (computed exactly as the contracts file
+--                    is loaded: contract_terms.service_fee_amount)
 --   subtotal       = output + mentor output + uplift + service fee + adjustments; VAT = subtotal x vat_rate
--- Amounts keep full precision (DECIMAL, 12 places; the /29 is exact to 1e-12): round only where shown. A
+-- Amounts keep full precision (DECIMAL, 12 places): round only where shown. A
 -- statement that cannot be priced has NULL amounts and a missing_reason, never a wrong number.
 -- materialized: view
 WITH statements AS (
@@ -71,55 +72,6 @@ counted AS (
     GROUP BY s.source, s.statement_id
 ),
 
-service_fee_bands AS (
-    -- the recruitment target filling the bands of the contract, in order
-    SELECT
-        b.source,
-        b.cohort,
-        b.effective_from,
-        b.band_order,
-        b.capacity,
-        b.setup_fee,
-        b.recruitment_target,
-        least(greatest(b.recruitment_target - b.before, 0), b.capacity) AS filled,
-        b.fee_per_declaration,
-        b.service_fee_ratio
-    FROM (
-        SELECT
-            cb.*,
-            t.recruitment_target,
-            t.setup_fee,
-            CAST(coalesce(sum(cb.capacity) OVER (
-                PARTITION BY cb.source, cb.cohort, cb.effective_from ORDER BY cb.band_order
-                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-            ), 0) AS BIGINT) AS before
-        FROM contract_bands AS cb
-        JOIN contract_terms AS t
-            ON t.source = cb.source AND t.cohort = cb.cohort AND t.effective_from IS NOT DISTINCT FROM cb.effective_from
-    ) AS b
-),
-
-computed_service_fees AS (
-    -- (band totals x A's capacity - A's filled x set-up fee) / (29 x A's capacity), divided exactly in integer
-    -- units of 1e-12 (DuckDB divides decimals in floating point)
-    SELECT
-        source,
-        cohort,
-        effective_from,
-        CAST(
-            CAST(
-                CAST(
-                    sum(CAST(filled AS DECIMAL(38, 6)) * fee_per_declaration * service_fee_ratio)
-                    * any_value(capacity) FILTER (WHERE band_order = 1)
-                    - any_value(CAST(filled AS DECIMAL(38, 6)) * setup_fee) FILTER (WHERE band_order = 1)
-                    AS DECIMAL(38, 12)
-                ) * 1000000000000 AS HUGEINT
-            ) // (29 * any_value(capacity) FILTER (WHERE band_order = 1)) AS DECIMAL(38, 0)
-        ) * CAST(0.000000000001 AS DECIMAL(38, 12)) AS monthly_service_fee
-    FROM service_fee_bands
-    GROUP BY source, cohort, effective_from
-),
-
 adjustments AS (
     SELECT source, statement_id, sum(CAST(amount AS DECIMAL(38, 12))) AS adjustments_amount
     FROM statement_adjustments
@@ -143,7 +95,7 @@ priced AS (
         coalesce(c.mentor_net_units, 0) * CAST(coalesce(s.mentor_fee_per_declaration, 0) AS DECIMAL(38, 6))
             AS mentor_output_amount,
         coalesce(c.net_uplift_count, 0) * CAST(s.uplift_fee_per_declaration AS DECIMAL(38, 6)) AS uplift_amount,
-        CAST(coalesce(s.monthly_service_fee, f.monthly_service_fee) AS DECIMAL(38, 12)) AS service_fee_amount,
+        CAST(s.service_fee_amount AS DECIMAL(38, 12)) AS service_fee_amount,
         coalesce(a.adjustments_amount, 0) AS adjustments_amount,
         coalesce(o.refundable_amount, 0)
             + coalesce(c.mentor_refundable_units, 0)
@@ -156,8 +108,6 @@ priced AS (
     LEFT JOIN outputs AS o ON o.source = s.source AND o.statement_id = s.statement_id
     LEFT JOIN unallocated AS n ON n.source = s.source AND n.statement_id = s.statement_id
     LEFT JOIN counted AS c ON c.source = s.source AND c.statement_id = s.statement_id
-    LEFT JOIN computed_service_fees AS f
-        ON f.source = s.source AND f.cohort = s.cohort AND f.effective_from IS NOT DISTINCT FROM s.effective_from
     LEFT JOIN adjustments AS a ON a.source = s.source AND a.statement_id = s.statement_id
 ),
 
@@ -214,4 +164,4 @@ COMMENT ON COLUMN statement_payment.total_amount IS 'subtotal + VAT: what DfE pa
 COMMENT ON COLUMN statement_payment.clawback_amount IS 'What the clawbacks landing on the statement take off (banded output, mentor output and uplifts of its refundable declarations); already netted in the amounts above.';
 COMMENT ON COLUMN statement_payment.count_unallocated IS 'Billable declarations beyond the last band: DfE does not pay them.';
 COMMENT ON COLUMN statement_payment.is_forecast IS 'True while the statement is not paid: its declarations can still change and its uplifts are forecast from enrolment flags.';
-COMMENT ON COLUMN statement_payment.missing_reason IS 'Why the amounts are NULL: missing_contract (no contract entry applies) or unknown_declarations (a declaration on it, or on a statement before it, has a state, type or course no ref table knows); null when priced.';
+COMMENT ON COLUMN statement_payment.missing_reason IS 'Why the amounts are NULL: missing_contract (no contract entry applies), missing_payment_date (a statement of the cohort has no payment date) or unknown_declarations (a declaration on it, or on a statement before it, has a state, type or course no ref table knows); null when priced.';

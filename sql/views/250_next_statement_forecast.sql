@@ -1,7 +1,8 @@
 -- next_statement_forecast: for each source and cohort, which statement is next to close, how long is left
 -- before its cut-off, what is on it now, what could still join it, and what is it worth at the current band
 -- position? One row per source and cohort with an open statement. "Now" is the API's own clock at the last
--- sync (sync_state.api_clock_at), so the view answers the same whenever it is read.
+-- sync (sync_state.api_clock_at), so the view answers the same whenever it is read; its date is the date in
+-- England (cut-offs are DfE's dates), whatever time zone the reader's session is in.
 -- materialized: view
 WITH clock AS (
     SELECT source, max(api_clock_at) AS as_of FROM sync_state GROUP BY source
@@ -20,7 +21,7 @@ candidates AS (
         ) AS position
     FROM int_statement_contracts AS s
     JOIN clock AS c ON c.source = s.source
-    WHERE NOT coalesce(s.paid, false) AND s.cut_off_date >= CAST(c.as_of AS DATE)
+    WHERE NOT coalesce(s.paid, false) AND s.cut_off_date >= CAST(timezone('Europe/London', c.as_of) AS DATE)
 ),
 
 next_statements AS (
@@ -53,7 +54,7 @@ final AS (
         n.cut_off_date,
         n.payment_date,
         n.as_of,
-        n.cut_off_date - CAST(n.as_of AS DATE) AS days_to_cut_off,
+        n.cut_off_date - CAST(timezone('Europe/London', n.as_of) AS DATE) AS days_to_cut_off,
         coalesce(o.billable_count, 0) AS billable_count,
         coalesce(o.refundable_count, 0) AS clawback_count,
         coalesce(w.submitted_count, 0) AS submitted_not_on_statement_count,
@@ -76,7 +77,7 @@ COMMENT ON COLUMN next_statement_forecast.statement_id IS 'The next statement to
 COMMENT ON COLUMN next_statement_forecast.cut_off_date IS 'Its deadline: declarations on it by then become payable the day after.';
 COMMENT ON COLUMN next_statement_forecast.payment_date IS 'When it is due to be paid.';
 COMMENT ON COLUMN next_statement_forecast.as_of IS 'The API''s clock (its Date header) at the start of the last sync of the source.';
-COMMENT ON COLUMN next_statement_forecast.days_to_cut_off IS 'Days from as_of to the cut-off (0: it closes today).';
+COMMENT ON COLUMN next_statement_forecast.days_to_cut_off IS 'Days from as_of''s date in England to the cut-off (0: it closes today).';
 COMMENT ON COLUMN next_statement_forecast.billable_count IS 'Declarations it would pay as things stand (billable on it).';
 COMMENT ON COLUMN next_statement_forecast.clawback_count IS 'Clawbacks that will land on it (refundable on it).';
 COMMENT ON COLUMN next_statement_forecast.submitted_not_on_statement_count IS 'The provider''s own submitted declarations of the cohort that no statement holds yet: they join one when DfE finds the participant eligible.';
