@@ -17,7 +17,16 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from syncer.errors import ConfigError
@@ -83,7 +92,9 @@ class SourceConfig(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=64)
     base_url: str
     api: Literal["rect-v3", "ecf-v3", "ecf-v2"] = "rect-v3"
-    transport: Literal["json", "csv"] = "json"  # csv: ECF1 v2's unpaginated .csv lists (api = "ecf-v2" only)
+    # the lists' format: csv reads ECF1 v2's unpaginated .csv lists (api = "ecf-v2" only). Also read as `transport`,
+    # its first name, which said "transport" in a codebase whose transports are httpx's
+    list_format: Literal["json", "csv"] = Field("json", validation_alias=AliasChoices("list_format", "transport"))
     token: SecretStr | None = None
     token_env: str | None = None
     token_file: Path | None = None
@@ -121,8 +132,8 @@ class SourceConfig(Strict):
 
     @model_validator(mode="after")
     def csv_needs_v2(self) -> SourceConfig:
-        if self.transport == "csv" and self.api != "ecf-v2":
-            raise ValueError('transport = "csv" exists only for api = "ecf-v2" (its .csv list endpoints)')
+        if self.list_format == "csv" and self.api != "ecf-v2":
+            raise ValueError('list_format = "csv" exists only for api = "ecf-v2" (its .csv list endpoints)')
         return self
 
     @model_validator(mode="after")

@@ -1,9 +1,9 @@
-"""ECF1 v2's .csv lists, a list format besides JSON (source `transport = "csv"`, api-facts §6): one unpaginated
+"""ECF1 v2's .csv lists, a list format besides JSON (source `list_format = "csv"`, api-facts §6): one unpaginated
 request per stream, each CSV row turned back into the JSON item the list endpoint would have sent.
 
 CSV stringifies everything: booleans come back from "true"/"false", and an empty field is null (the world of the
 API has no empty strings in these columns). Attributes are rebuilt in the JSON serializer's order, with the JSON-only
-`has_passed` (always null) restored, so the warehouse's raw JSON is the same whichever transport fed it.
+`has_passed` (always null) restored, so the warehouse's raw JSON is the same whichever list format fed it.
 """
 
 from __future__ import annotations

@@ -53,8 +53,8 @@ CRON_SAMPLE = 500  # fire times examined to find a cron schedule's longest gap
 PERMANENT = (ConfigError, PermanentApiError)  # retrying soon will not help: wait the longest backoff
 
 
-class RunFunction(Protocol):
-    """run_sync's signature: the seam through which tests give the daemon a run of their own."""
+class SyncFunction(Protocol):
+    """run_sync's signature: the seam through which tests give the daemon a sync of their own."""
 
     def __call__(
         self,
@@ -151,10 +151,10 @@ def read_facts(path: Path) -> Facts | None:
 
 
 class Daemon:
-    def __init__(self, settings: Settings, run: RunFunction = run_sync, clock: Callable[[], float] = time.time):
+    def __init__(self, settings: Settings, sync: SyncFunction = run_sync, clock: Callable[[], float] = time.time):
         self.settings = settings
         self.config = settings.daemon
-        self.run = run
+        self.sync = sync  # one sync of every source (what a scheduled run does)
         self.clock = clock
         self.stop = threading.Event()  # set once, by a signal or shutdown(); every wait in a run watches it
         self.idle = threading.Event()
@@ -274,7 +274,7 @@ class Daemon:
         error: str | None = None
         permanent = False
         try:
-            result = self.run(self.settings, full=full, client_factory=make_client, stop=self.stop)
+            result = self.sync(self.settings, full=full, client_factory=make_client, stop=self.stop)
             self.metrics.record_run(result)
             failed = [s for s in result.streams if s.outcome == "failed"]
             outcome = "interrupted" if result.interrupted else "failed" if failed else "success"

@@ -266,7 +266,7 @@ def scan_params(stream: Stream, since: datetime | None, cohort: int | None) -> d
 
 
 def fetch(client: ApiClient, source: SourceConfig, stream: Stream, params: dict[str, str]) -> Iterator[Page]:
-    if source.transport == "csv":
+    if source.list_format == "csv":
         return csv_pages(client, stream.path, stream.item_type, params)
     return pages(
         client,

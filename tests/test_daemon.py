@@ -207,7 +207,7 @@ def scripted_daemon(tmp_path: Path, runs: ScriptedRuns, clock: Callable[[], floa
         sources=SOURCES,
         daemon={"health_port": 0, "run_on_start": False, "interval": "1h", **daemon},
     )
-    return Daemon(settings, run=runs, clock=clock)
+    return Daemon(settings, sync=runs, clock=clock)
 
 
 def test_failed_runs_back_off_and_never_stop_the_daemon(tmp_path: Path) -> None:

@@ -107,10 +107,10 @@ def test_small_pages_and_incremental_syncs_equal_truth(tmp_path: Path) -> None:
         assert differences(v2_warehouse(settings.warehouse.path), v2_truth(sandbox.truth())) == {}
 
 
-def test_the_csv_transport_gives_the_same_warehouse(tmp_path: Path) -> None:
+def test_the_csv_lists_give_the_same_warehouse(tmp_path: Path) -> None:
     with SandboxProcess(seed=5, participants=50, extra=["--api", API]) as sandbox:
         url = f"{sandbox.url}/api/v2"
-        by_csv = settings_for(sandbox, tmp_path / "csv.duckdb", api=API, base_url=url, transport="csv")
+        by_csv = settings_for(sandbox, tmp_path / "csv.duckdb", api=API, base_url=url, list_format="csv")
         by_json = settings_for(sandbox, tmp_path / "json.duckdb", api=API, base_url=url, per_page=120)
         streams = ok(run_sync(by_csv))
         assert all(s.requests == 1 for s in streams.values()), "one unpaginated request per stream"
@@ -124,7 +124,8 @@ def test_the_csv_transport_gives_the_same_warehouse(tmp_path: Path) -> None:
         assert differences(v2_warehouse(by_csv.warehouse.path), v2_truth(sandbox.truth())) == {}
 
 
-def test_csv_transport_needs_the_v2_profile(tmp_path: Path) -> None:
-    source = {"name": "lp", "base_url": "http://127.0.0.1:1/api/v3", "token": "t", "transport": "csv"}
-    with pytest.raises(ConfigError, match="ecf-v2"):
-        load_settings(warehouse={"path": str(tmp_path / "w.duckdb")}, sources=[source])
+def test_csv_lists_need_the_v2_profile_under_either_name(tmp_path: Path) -> None:
+    for key in ("list_format", "transport"):  # `transport`: the setting's first name, still read
+        source = {"name": "lp", "base_url": "http://127.0.0.1:1/api/v3", "token": "t", key: "csv"}
+        with pytest.raises(ConfigError, match="ecf-v2"):
+            load_settings(warehouse={"path": str(tmp_path / "w.duckdb")}, sources=[source])
