@@ -49,7 +49,7 @@ for _ in range(int(sys.argv[2])):  # one after another in this process, as the d
     status = open("/proc/self/status").read().splitlines()
     peak_kb = [int(line.split()[1]) for line in status if line.startswith("VmHWM")]
     peak_mb = (peak_kb[0] if peak_kb else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
-    streams = [vars(s) for s in result.streams]
+    streams = [s.summary() for s in result.streams]
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "streams": streams}), flush=True)
 """
 
