@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import socket
 import time
 from collections import Counter
@@ -22,7 +23,8 @@ from typing import Any
 import httpx
 import pytest
 
-from syncer.sandbox.server import bind
+from syncer.sandbox.chaos import ConnectionReset, ResetsInOneLine
+from syncer.sandbox.server import SandboxOptions, bind, build_server
 from syncer.sandbox.world import World
 from tests.sandbox_process import InProcessSandbox, Sandbox, twins
 
@@ -157,3 +159,18 @@ def test_the_server_socket_turns_off_nagle_on_every_connection() -> None:
         return value
 
     assert asyncio.run(accepted_nodelay()) != 0
+
+
+def test_an_injected_reset_is_logged_in_one_line_not_a_traceback() -> None:
+    """uvicorn logs the exception that ends a reset response with its traceback: the sandbox's server says it in
+    one line (the bench's output stays readable under the hostile profile)."""
+    build_server(World(seed=3, participants=3, providers=1), SandboxOptions(chaos="reset"))
+    logger = logging.getLogger("uvicorn.error")
+    assert any(isinstance(f, ResetsInOneLine) for f in logger.filters)
+    reset = ConnectionReset("chaos: connection reset mid-body")
+    record = logger.makeRecord("uvicorn.error", logging.ERROR, __file__, 1, "Exception in ASGI application\n", (),
+                               (ConnectionReset, reset, None))  # fmt: skip
+    assert logger.filter(record)
+    assert record.exc_info is None and record.getMessage() == "chaos: connection reset mid-body"
+    other = logger.makeRecord("uvicorn.error", logging.ERROR, __file__, 1, "boom", (), (ValueError, ValueError(), None))
+    assert logger.filter(other) and other.exc_info is not None  # real bugs keep their traceback

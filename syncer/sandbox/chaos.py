@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import random
 from dataclasses import dataclass
 from datetime import timedelta
@@ -49,6 +50,16 @@ FAULTS = ("server_error", "slow", "truncated", "reset", "throttled", "mutate")
 
 class ConnectionReset(Exception):
     """Raised mid-body so that the server drops the connection without finishing the response."""
+
+
+class ResetsInOneLine(logging.Filter):
+    """uvicorn logs an exception that ends a response with its traceback: for an injected reset, which is the
+    point of the profile, one line says it instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], ConnectionReset):
+            record.msg, record.args, record.exc_info, record.exc_text = f"{record.exc_info[1]}", (), None, None
+        return True
 
 
 class ChaosMiddleware:

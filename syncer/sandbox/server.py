@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 import socket
 import threading
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from syncer.sandbox.app import DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW, Listing, create_app, listing
-from syncer.sandbox.chaos import ChaosMiddleware
+from syncer.sandbox.chaos import ChaosMiddleware, ResetsInOneLine
 from syncer.sandbox.endpoints import Scoped, prime_since
 from syncer.sandbox.profiles import RECT_V3, Profile
 from syncer.sandbox.world import World
@@ -63,7 +64,10 @@ def build_server(world: World, options: SandboxOptions) -> uvicorn.Server:
         timeout_keep_alive=30,
     )
     config.load()  # now rather than when serving starts, which would delay the first request
-    return uvicorn.Server(config)
+    server = uvicorn.Server(config)
+    if not any(isinstance(f, ResetsInOneLine) for f in logging.getLogger("uvicorn.error").filters):
+        logging.getLogger("uvicorn.error").addFilter(ResetsInOneLine())
+    return server
 
 
 def url_of(sock: socket.socket) -> str:
