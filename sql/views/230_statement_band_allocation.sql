@@ -15,12 +15,6 @@ WITH contracted AS (
     SELECT * FROM int_statement_contracts WHERE missing_reason IS NULL
 ),
 
-statements AS (
-    SELECT source, id AS statement_id, try_cast(cohort AS INTEGER) AS cohort, payment_date
-    FROM statements
-    WHERE removed_at IS NULL
-),
-
 counts AS (
     -- each statement's billable and refundable declarations per type, for both selections a contract can make
     SELECT
@@ -46,21 +40,20 @@ inputs AS (
         t.declaration_type,
         t.output_fee_proportion,
         CAST(coalesce(sum(CASE WHEN c.contract_type = 'ecf' THEN k.billable_all ELSE k.billable_ect END)
-            FILTER (WHERE p.statement_id <> c.statement_id), 0) AS BIGINT) AS previous_billable,
+            FILTER (WHERE p.is_previous), 0) AS BIGINT) AS previous_billable,
         CAST(coalesce(sum(CASE WHEN c.contract_type = 'ecf' THEN k.refundable_all ELSE k.refundable_ect END)
-            FILTER (WHERE p.statement_id <> c.statement_id), 0) AS BIGINT) AS previous_refundable,
+            FILTER (WHERE p.is_previous), 0) AS BIGINT) AS previous_refundable,
         CAST(coalesce(sum(CASE WHEN c.contract_type = 'ecf' THEN k.billable_all ELSE k.billable_ect END)
-            FILTER (WHERE p.statement_id = c.statement_id), 0) AS BIGINT) AS billable,
+            FILTER (WHERE NOT p.is_previous), 0) AS BIGINT) AS billable,
         CAST(coalesce(sum(CASE WHEN c.contract_type = 'ecf' THEN k.refundable_all ELSE k.refundable_ect END)
-            FILTER (WHERE p.statement_id = c.statement_id), 0) AS BIGINT) AS refundable
+            FILTER (WHERE NOT p.is_previous), 0) AS BIGINT) AS refundable
     FROM contracted AS c
     CROSS JOIN ref_declaration_types AS t
-    JOIN statements AS p
-        ON p.source = c.source
-        AND p.cohort = c.cohort
-        AND (p.payment_date < c.payment_date OR p.statement_id = c.statement_id)
+    JOIN int_statement_predecessors AS p ON p.source = c.source AND p.statement_id = c.statement_id
     LEFT JOIN counts AS k
-        ON k.source = p.source AND k.statement_id = p.statement_id AND k.declaration_type = t.declaration_type
+        ON k.source = p.source
+        AND k.statement_id = p.counted_statement_id
+        AND k.declaration_type = t.declaration_type
     GROUP BY ALL
 ),
 

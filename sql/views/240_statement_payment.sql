@@ -17,20 +17,10 @@ WITH statements AS (
     SELECT * FROM int_statement_contracts
 ),
 
-prior AS (
-    -- every statement with the statements before it in its source and cohort (and itself)
-    SELECT s.source, s.statement_id, p.statement_id AS counted_statement_id
-    FROM statements AS s
-    JOIN statements AS p
-        ON p.source = s.source
-        AND p.cohort = s.cohort
-        AND (p.payment_date < s.payment_date OR p.statement_id = s.statement_id)
-),
-
 unknown AS (
     -- declarations no ref table understands, on the statement or one that fills its bands first
     SELECT r.source, r.statement_id, CAST(sum(k.unknown_count) AS BIGINT) AS unknown_count
-    FROM prior AS r
+    FROM int_statement_predecessors AS r
     JOIN statement_declaration_counts AS k ON k.source = r.source AND k.statement_id = r.counted_statement_id
     GROUP BY r.source, r.statement_id
 ),
