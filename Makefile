@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test test-fast container-test demo bench lint format clean venv
+.PHONY: test test-fast container-test api-check demo bench lint format clean venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,21 @@ test-fast: lint
 # installs podman, runc and debootstrap with apt-get when missing (root, as in CI). See tests/container/.
 container-test: $(STAMP)
 	$(BIN)/python -m tests.container.check_image
+
+# schemathesis (pinned) against a loopback sandbox with RECT's OpenAPI document, every check, a bounded seeded run;
+# fails on a finding not in tests/api_check_baseline.json (each accepted one says why). Not part of `make test`:
+# schemathesis is heavy, so it lives in its own virtualenv in the user's cache, built once from PyPI.
+SCHEMATHESIS_VERSION := 4.32.5
+SCHEMATHESIS_VENV := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ecf-syncer/schemathesis-$(SCHEMATHESIS_VERSION)
+API_CHECK_ARGS ?=
+
+$(SCHEMATHESIS_VENV)/.installed:
+	$(PYTHON) -m venv $(SCHEMATHESIS_VENV)
+	$(SCHEMATHESIS_VENV)/bin/pip install --quiet schemathesis==$(SCHEMATHESIS_VERSION)
+	touch $@
+
+api-check: $(STAMP) $(SCHEMATHESIS_VENV)/.installed
+	$(BIN)/python -m tests.api_check --schemathesis $(SCHEMATHESIS_VENV)/bin/schemathesis $(API_CHECK_ARGS)
 
 demo: $(STAMP)
 	$(BIN)/syncer demo

@@ -160,6 +160,15 @@ CROSS JOIN LATERAL (SELECT unnest(range(1, len(states.path) + 1)) AS n) AS step
 """
 
 
+# each row's key_hash, as syncer/store.py writes it (the incremental finance layer finds changed rows by it)
+KEY_HASHES = """
+UPDATE statements SET key_hash = md5_number(concat_ws(chr(31), source, id));
+UPDATE participants SET key_hash = md5_number(concat_ws(chr(31), source, id));
+UPDATE participant_enrolments SET key_hash = md5_number(concat_ws(chr(31), source, training_record_id));
+UPDATE participant_declarations SET key_hash = md5_number(concat_ws(chr(31), source, id));
+"""
+
+
 def raw_columns(con: duckdb.DuckDBPyConnection) -> str:
     has_md5 = con.execute(
         "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'statements' AND column_name = 'raw_md5'"
@@ -199,6 +208,7 @@ def build(path: Path, declarations: int = 1_000_000) -> dict[str, float]:
             ("declarations", DECLARATIONS),
             ("declarations", DECLARATION_ROWS),
             ("history", HISTORY),
+            ("key hashes", KEY_HASHES),
         ]
         for name, sql in steps:
             started = time.perf_counter()
@@ -284,13 +294,62 @@ def time_refresh(path: Path) -> tuple[float, float]:
         return full, time.perf_counter() - started
 
 
+# a day of changes as a sync writes them (one in `share` declarations moves on a state, a quarter as many are new),
+# each changed row noted in finance_changes as syncer/store.py notes it
+DAY = """
+CREATE OR REPLACE TEMP TABLE bench_day AS
+SELECT id, key_hash, state, statement_id, clawback_statement_id,
+    CASE state WHEN 'eligible' THEN 'payable' WHEN 'payable' THEN 'paid' WHEN 'paid' THEN 'awaiting-clawback'
+        WHEN 'submitted' THEN 'eligible' ELSE state END AS next_state
+FROM participant_declarations
+WHERE hash(id, 'day', $day) % $share = 0 AND removed_at IS NULL;
+INSERT INTO declaration_state_history BY NAME
+SELECT $source AS source, id AS declaration_id, state AS old_state, next_state AS new_state,
+    statement_id AS old_statement_id, statement_id AS new_statement_id,
+    clawback_statement_id AS old_clawback_statement_id, clawback_statement_id AS new_clawback_statement_id,
+    now() AS api_updated_at, now() AS observed_at
+FROM bench_day WHERE next_state <> state;
+UPDATE participant_declarations AS d SET state = b.next_state, updated_at = now()
+FROM bench_day AS b WHERE d.key_hash = b.key_hash;
+INSERT INTO finance_changes SELECT 'participant_declarations', key_hash FROM bench_day;
+CREATE OR REPLACE TEMP TABLE bench_new AS
+SELECT * REPLACE (md5(id || 'day' || $day) AS id, 'retained-4' AS declaration_type, 'submitted' AS state,
+    NULL AS statement_id, NULL AS clawback_statement_id, now() AS updated_at, now() AS created_at,
+    md5_number(concat_ws(chr(31), source, md5(id || 'day' || $day))) AS key_hash)
+FROM participant_declarations WHERE hash(id, 'new', $day) % ($share * 4) = 0 AND declaration_type = 'retained-3';
+INSERT INTO participant_declarations SELECT * FROM bench_new;
+INSERT INTO finance_changes SELECT 'participant_declarations', key_hash FROM bench_new;
+"""
+
+
+def time_incremental(path: Path, share: int = 100) -> tuple[int, float, float]:
+    """(changed rows, seconds for the incremental refresh after a day of them, seconds for a full rebuild of the
+    same rows), on a connection set up as a sync's."""
+    with Warehouse(path) as warehouse:
+        with warehouse.transaction() as con:
+            params = {"source": SOURCE, "share": share, "day": 1}
+            for statement in filter(str.strip, DAY.split(";")):
+                con.execute(statement, {k: v for k, v in params.items() if f"${k}" in statement})
+        started = time.perf_counter()
+        refreshed = views.refresh(warehouse)
+        incremental = time.perf_counter() - started
+        started = time.perf_counter()
+        views.refresh(warehouse, rows=True)
+        return refreshed.changes, incremental, time.perf_counter() - started
+
+
 def report(declarations: int, path: Path) -> None:
     """Builds the warehouse and prints how fast every view answers; the `make bench` section."""
     started = time.perf_counter()
     build(path, declarations)
     print(f"bulk warehouse: {declarations:,} declarations built in {time.perf_counter() - started:.1f} s ({path})")
     full, rows_only = time_refresh(path)
-    print(f"finance layer per sync that wrote data: {rows_only:.1f} s ({full:.1f} s when its definitions change)")
+    print(f"finance layer rebuilt in full: {rows_only:.1f} s ({full:.1f} s when its definitions change)")
+    changes, changed_only, rebuilt = time_incremental(path)
+    print(
+        f"finance layer after a day of {changes:,} changed declarations: {changed_only:.1f} s incremental "
+        f"({rebuilt:.1f} s to rebuild the same in full)"
+    )
     print(f"{'view':<26}{'rows':>11}{'all rows ms':>13}{'question ms':>13}  question")
     for name, rows, whole, asked in time_views(path):
         question = " ".join(QUESTIONS.get(name, "-").split())

@@ -16,6 +16,10 @@ from syncer.pager import Page
 from syncer.store import Bad
 from syncer.streams import Stream
 
+# pages' JSON text is allocated with malloc rather than Arrow's default pool (mimalloc), which keeps what a
+# sync frees for itself: with it, a full sync at 100k participants held about 40 MB more at its peak
+PAGE_MEMORY = pa.system_memory_pool()
+
 
 @dataclass
 class PreparedPage:
@@ -72,7 +76,13 @@ def prepared(stream: Stream, pages: Iterator[Page]) -> Iterator[PreparedPage]:
             fresh = valid
         by_key = {item["id"]: orjson.dumps(item).decode() for item in fresh}
         bad_raws = [(orjson.dumps(item).decode(), error, item_id(item)) for item, error in bad]
-        yield PreparedPage(page.last, page.server_date, set(by_key), pa.array(by_key.values(), pa.string()), bad_raws)
+        yield PreparedPage(
+            page.last,
+            page.server_date,
+            set(by_key),
+            pa.array(by_key.values(), pa.string(), memory_pool=PAGE_MEMORY),
+            bad_raws,
+        )
 
 
 def item_id(item: object) -> str | None:

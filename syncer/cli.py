@@ -19,9 +19,9 @@ def add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser], f
     if not full:
         commands.add_parser("sandbox", help=SANDBOX_HELP)
         return
-    from syncer.sandbox.app import DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW
     from syncer.sandbox.chaos import PROFILES
     from syncer.sandbox.profiles import PROFILES as APIS
+    from syncer.sandbox.throttle import DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW
 
     parser = commands.add_parser("sandbox", help=SANDBOX_HELP)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -34,13 +34,21 @@ def add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser], f
     parser.add_argument("--chaos-slow", type=float, default=5.0, help="seconds a 'slow' chaos response waits")
     parser.add_argument("--rate-limit", type=int, default=DEFAULT_RATE_LIMIT, help="requests per window and token")
     parser.add_argument("--rate-window", type=int, default=DEFAULT_RATE_WINDOW, help="window length in seconds")
+    parser.add_argument(
+        "--ip-rate-limit", type=int, help="requests per window and client address (default 1.5 x --rate-limit)"
+    )
     parser.add_argument("--api", choices=list(APIS), default="rect-v3", help="API profile to serve (default rect-v3)")
 
 
 def add_finance(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     config_help = "TOML config (default config.toml)"
-    views = commands.add_parser("views", help="create or replace the finance views and reload the ref_* tables")
+    views = commands.add_parser(
+        "views", help="bring the finance views up to date (their definitions, or the rows changed since the last sync)"
+    )
     views.add_argument("--config", type=Path, default=Path("config.toml"), help=config_help)
+    views.add_argument(
+        "--rebuild", action="store_true", help="recreate every view, reload the ref_* tables and rebuild every row"
+    )
     dictionary = commands.add_parser("dictionary", help="print the data dictionary (every table, view, column)")
     dictionary.add_argument("--config", type=Path, help="read this warehouse (default: a fresh, empty one)")
     reconcile = commands.add_parser("reconcile", help="statement summary and anomaly counts for finance")
@@ -104,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "status":
             return commands.status(args.config)
         if args.command == "views":
-            return commands.views(args.config)
+            return commands.views(args.config, args.rebuild)
         if args.command == "dictionary":
             return commands.dictionary(args.config)
         if args.command == "reconcile":

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -27,6 +28,7 @@ USER_AGENT = "ecf-syncer/0.1 (+https://github.com/ecf-syncer)"
 MAX_PER_PAGE = 3000
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
+HEADROOM = 0.98  # of each limit, for the odd request the budgets do not see
 SORT_KEYS = frozenset({"created_at", "-created_at", "updated_at", "-updated_at"})
 Item = dict[str, Any]
 T = TypeVar("T")
@@ -65,33 +67,78 @@ class ClientStats:
 
 
 class RateBudget:
-    """Keeps a run under the provider's budget: rack-attack counts per fixed window aligned to the epoch."""
+    """One of the server's rack-attack counters as this process spends it: `limit` requests per fixed window aligned
+    to the epoch."""
 
-    def __init__(self, limit: int, window: float, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
-        self.limit, self.window, self.clock, self.sleep = limit, window, clock, sleep
-        self.slot = -1
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit, self.window = limit, window
+        self.slot = -1  # the window of the last request counted
         self.used = 0
 
-    def seconds_to_next_window(self) -> float:
-        now = self.clock()
-        return (math.floor(now / self.window) + 1) * self.window - now
+    def wait(self, now: float) -> float:
+        """Seconds until one more request fits: 0 now, else until the window turns."""
+        slot = math.floor(now / self.window)
+        if slot != self.slot or self.used < self.limit:
+            return 0.0
+        return (slot + 1) * self.window - now
 
-    def acquire(self) -> float:
-        """Takes one request from the budget; answers the seconds it had to wait for a new window."""
-        waited = 0.0
-        slot = math.floor(self.clock() / self.window)
+    def spend(self, now: float) -> None:
+        slot = math.floor(now / self.window)
         if slot != self.slot:
             self.slot, self.used = slot, 0
-        if self.used >= self.limit:
-            waited = self.seconds_to_next_window() + 0.05
-            self.sleep(waited)
-            self.slot, self.used = math.floor(self.clock() / self.window), 0
         self.used += 1
-        return waited
 
     def exhaust(self) -> None:
-        """The server refused us (429): our count was off, e.g. another client shares the token."""
-        self.used = self.limit
+        """The server refused us (429): our count of the last request's window was off."""
+        self.used = max(self.used, self.limit)
+
+
+class RateBudgets:
+    """The budgets of one process, shared by every client made with it. RECT counts each token (1000 per 5 min) and,
+    on top, every request from one address (1500 per 5 min), so sources on one host share a host budget; a token
+    used by two sources shares its budget too. The sync run and the daemon each keep one for their life.
+
+    Another process on this machine (a manual `syncer sync` while the daemon runs) keeps its own: the server may
+    then answer 429, which ApiClient waits out."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.budgets: dict[tuple[str, ...], RateBudget] = {}
+
+    def budget(self, key: tuple[str, ...], limit: int, window: float) -> RateBudget:
+        """The budget under `key` and `window`, made on first use; a later user with a smaller limit tightens it, so
+        sources of one host that disagree on its limit share the smaller."""
+        with self.lock:
+            found = self.budgets.setdefault((*key, repr(window)), RateBudget(limit, window))
+            found.limit = min(found.limit, limit)
+            return found
+
+    def acquire(
+        self, budgets: Sequence[RateBudget], clock: Callable[[], float], sleep: Callable[[float], None]
+    ) -> float:
+        """Takes one request from each of `budgets`; answers the seconds it had to wait for a new window."""
+        with self.lock:
+            pause = max(b.wait(clock()) for b in budgets)
+        waited = 0.0
+        if pause > 0:
+            waited = pause + 0.05
+            sleep(waited)  # every budget of a host shares its window, so one wait frees them all
+        with self.lock:
+            now = clock()
+            for found in budgets:
+                found.spend(now)
+        return waited
+
+
+def origin(base_url: str) -> str:
+    """scheme://host:port: what the server's per-address count is kept apart by, as this process sees it."""
+    url = httpx.URL(base_url)
+    port = url.port or {"http": 80, "https": 443}.get(url.scheme, 0)
+    return f"{url.scheme}://{url.host}:{port}"
+
+
+def headroom(limit: int) -> int:
+    return max(1, int(limit * HEADROOM))
 
 
 @dataclass(frozen=True)
@@ -113,6 +160,8 @@ class ApiClient:
         backoff_max: float = BACKOFF_CAP,
         rate_limit: int = 1000,
         rate_window: float = 300.0,
+        host_rate_limit: int | None = None,
+        budgets: RateBudgets | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
@@ -130,9 +179,14 @@ class ApiClient:
         )
         self.max_retries = max_retries
         self.backoff_base, self.backoff_max = backoff, backoff_max
-        self.sleep = sleep
-        # keep a little headroom: the real service also counts every request per IP (1500/5 min)
-        self.budget = RateBudget(max(1, int(rate_limit * 0.98)), rate_window, clock, sleep)
+        self.sleep, self.clock = sleep, clock
+        # one budget per token and host, and one per host when the service also counts per address (RECT: every
+        # request from this machine, whichever token it carries); shared with the other clients of `budgets`
+        self.budgets = budgets or RateBudgets()
+        host = origin(base_url)
+        self.rate_budgets = [self.budgets.budget(("token", host, token), headroom(rate_limit), rate_window)]
+        if host_rate_limit is not None:
+            self.rate_budgets.append(self.budgets.budget(("host", host), headroom(host_rate_limit), rate_window))
         self.rng = rng or random.Random()
         self.stats = ClientStats()
 
@@ -158,7 +212,7 @@ class ApiClient:
         validate_params(query)
         attempt = 0
         while True:
-            self.stats.waited_seconds += self.budget.acquire()
+            self.stats.waited_seconds += self.budgets.acquire(self.rate_budgets, self.clock, self.sleep)
             self.stats.requests += 1
             try:
                 return self.interpret(self.http.get(path, params=query), decode)
@@ -169,13 +223,17 @@ class ApiClient:
             except TransientApiError as error:
                 failure, kind = error, str(error.status or "body")
             self.stats.fault(kind)
+            if kind == "429":
+                self.stats.throttled += 1
+                # the 429 does not say which count refused us: the window must turn on all of them, for every
+                # client sharing them, even if this one gives up now
+                for budget in self.rate_budgets:
+                    budget.exhaust()
             if attempt >= self.max_retries:
                 raise TransientApiError(f"giving up after {attempt + 1} attempts: {failure}", failure.status, path)
             attempt += 1
             if kind == "429":
-                self.stats.throttled += 1
-                self.budget.exhaust()  # the next acquire() sleeps until the window turns
-                continue
+                continue  # the next acquire() waits for the window to turn
             pause = self.backoff(attempt)
             log.warning("retrying", path=path, fault=kind, attempt=attempt, pause=round(pause, 2))
             self.stats.retries += 1

@@ -88,16 +88,23 @@ def reading(config: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield warehouse.con
 
 
-def views(config: Path) -> int:
+def views(config: Path, rebuild: bool = False) -> int:
+    """The finance layer brought up to date: in full when its definitions changed or on `rebuild`, else only the
+    rows that changes since the last refresh reach (normally none: every sync refreshes it)."""
     settings = load_settings(config)
     contracts = contract_file.for_settings(settings)  # validated before the warehouse is opened
     with Warehouse(settings.warehouse.path) as warehouse:
-        refreshed = refresh(warehouse, force=True, contracts=contracts)
+        refreshed = refresh(warehouse, force=rebuild, contracts=contracts)
     rows = sum(refreshed.reference_rows.values())
-    print(
-        f"{len(refreshed.views)} views created or replaced and {len(refreshed.reference_rows)} reference tables "
-        f"loaded ({rows} rows) in {settings.warehouse.path}"
-    )
+    if refreshed.definitions_rebuilt:
+        print(
+            f"{len(refreshed.views)} views created or replaced and {len(refreshed.reference_rows)} reference tables "
+            f"loaded ({rows} rows) in {settings.warehouse.path}"
+        )
+    else:
+        done = "rows refreshed" if refreshed.incremental else "rows rebuilt"
+        caught_up = f"{refreshed.changes} changed rows caught up with ({done})" if refreshed.changes else "no changes"
+        print(f"views up to date in {settings.warehouse.path}: {caught_up}; `--rebuild` rebuilds everything")
     if contracts.path is not None:
         print(
             f"{len(contracts.contracts)} contracts and {len(contracts.adjustments)} adjustments from {contracts.path}"

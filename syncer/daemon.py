@@ -38,7 +38,7 @@ from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
 from syncer.bookkeeping import last_complete_run, last_successful_scans
-from syncer.client import ApiClient
+from syncer.client import ApiClient, RateBudgets
 from syncer.config import DaemonConfig, Settings, SourceConfig
 from syncer.errors import ConfigError, Interrupted, PermanentApiError, StoreError, SyncerError, WarehouseLocked
 from syncer.health import Health, HealthServer, LastRun, Metrics
@@ -167,6 +167,8 @@ class Daemon:
         )
         self.server: HealthServer | None = None
         self.scheduler: Any = None
+        # the rate budgets of every run: a run that starts within the previous one's window knows what it spent
+        self.budgets = RateBudgets()
 
     @property
     def health_url(self) -> str:
@@ -263,7 +265,7 @@ class Daemon:
         clients: list[tuple[str, ApiClient]] = []
 
         def make_client(source: SourceConfig) -> ApiClient:
-            client = client_for(source, sleep=self.pause)
+            client = client_for(source, sleep=self.pause, budgets=self.budgets)
             clients.append((source.name, client))
             return client
 

@@ -57,3 +57,15 @@ def write_sql(table: str, key: tuple[str, ...], columns: tuple[str, ...]) -> lis
         f"UPDATE {table} AS t SET {', '.join(sets)} FROM staged AS s WHERE {join} AND s.change = 'changed'",
         f"UPDATE {table} AS t SET last_seen_at = s.seen_at FROM staged AS s WHERE {join} AND s.change = 'same'",
     ]
+
+
+def change_log_sql(table: str) -> str:
+    """Notes the staged rows that the upsert inserts or updates in finance_changes (sql/schema/010), so that the
+    finance layer refreshes only what they reach; byte-identical rows change nothing and are not noted."""
+    return f"INSERT INTO finance_changes SELECT '{table}', key_hash FROM staged WHERE change <> 'same'"
+
+
+def removal_log_sql(table: str, tables: str, where: str) -> str:
+    """Notes in finance_changes the rows of `table` (aliased t in `tables`) that an UPDATE with the same FROM and
+    `where` is about to mark removed: run just before it, in the same transaction, with the same parameters."""
+    return f"INSERT INTO finance_changes SELECT '{table}', t.key_hash FROM {tables} WHERE {where}"

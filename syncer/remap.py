@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import duckdb
 import pyarrow as pa
 
 from syncer import sqlfiles
@@ -70,6 +71,7 @@ def remap(warehouse: Warehouse, source: str) -> int:
             con.register("new_map", table)
             con.execute("INSERT INTO participant_id_map SELECT * FROM new_map")
             con.unregister("new_map")
+        note_remapped_rows(con, source, stored, mapping)
         template = sqlfiles.read("remap/canonical.sql")
         for table_name, column, target in REMAPPED:
             for statement in template.format(table=table_name, column=column, target=target).split(";"):
@@ -77,3 +79,20 @@ def remap(warehouse: Warehouse, source: str) -> int:
                     con.execute(statement, {"source": source})
         con.execute(sqlfiles.read("remap/merged_into.sql"), {"source": source})
     return len(mapping)
+
+
+def note_remapped_rows(
+    con: duckdb.DuckDBPyConnection, source: str, stored: dict[str, str], mapping: dict[str, str]
+) -> None:
+    """Notes in finance_changes the rows whose canonical ids this remap changes: those naming an id that the new
+    map sends elsewhere than the stored one did (or that joins or leaves the map)."""
+    remapped = sorted(pid for pid in stored.keys() | mapping.keys() if stored.get(pid) != mapping.get(pid))
+    if not remapped:
+        return
+    con.register("remapped_ids", pa.table({"participant_id": pa.array(remapped, pa.string())}))
+    try:
+        template = sqlfiles.read("remap/changed.sql")
+        for table_name, column, _ in REMAPPED:
+            con.execute(template.format(table=table_name, column=column), {"source": source})
+    finally:
+        con.unregister("remapped_ids")

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from syncer import sqlfiles
 from syncer.bookkeeping import Finish, RunBook, RunRef
-from syncer.loadsql import stage_sql, write_sql
+from syncer.loadsql import change_log_sql, removal_log_sql, stage_sql, write_sql
 from syncer.streams import Child, Stream
 from syncer.warehouse import Warehouse
 
@@ -135,6 +135,8 @@ class Store:
         for statement, rows in zip(write_sql(table, key, self.warehouse.columns(table)), counts[1:], strict=True):
             if rows:
                 self.con.execute(statement).fetchall()
+        if counts[1] or counts[2]:
+            self.con.execute(change_log_sql(table))
         return WriteCounts(records=counts[0], inserted=counts[1], updated=counts[2], unchanged=counts[3])
 
     def upsert_child(self, child: Child, parents_changed: bool) -> None:
@@ -142,12 +144,13 @@ class Store:
         if child.replaces and parents_changed:
             # a seen parent no longer lists these rows: they left scope (e.g. an enrolment superseded). Only a
             # changed parent can drop one: a new parent has no stored rows, an identical one lists the same
-            self.con.execute(
-                f"UPDATE {child.table} AS t SET removed_at = i.seen_at "
-                f"FROM (SELECT DISTINCT source, raw ->> '$.id' AS parent_id, seen_at FROM incoming) AS i "
-                f"WHERE t.source = i.source AND t.{child.parent_column} = i.parent_id AND t.removed_at IS NULL "
+            parents = "(SELECT DISTINCT source, raw ->> '$.id' AS parent_id, seen_at FROM incoming) AS i"
+            where = (
+                f"t.source = i.source AND t.{child.parent_column} = i.parent_id AND t.removed_at IS NULL "
                 f"AND t.last_seen_at < i.seen_at"
             )
+            self.con.execute(removal_log_sql(child.table, f"{child.table} AS t, {parents}", where))
+            self.con.execute(f"UPDATE {child.table} AS t SET removed_at = i.seen_at FROM {parents} WHERE {where}")
 
     def quarantine(self, stream: Stream, source: str, bad: list[Bad], seen_at: datetime) -> int:
         if not bad:
@@ -169,10 +172,11 @@ class Store:
         if finish.full:
             now = datetime.now(UTC)
             for table in (stream.table, *(c.table for c in stream.children if c.replaces)):
+                where = "t.source = $source AND t.removed_at IS NULL AND t.last_seen_at < $scan_started"
+                scope = {"source": source, "scan_started": finish.scan_started_at}
+                self.con.execute(removal_log_sql(table, f"{table} AS t", where), scope)
                 rows = self.con.execute(
-                    f"UPDATE {table} SET removed_at = $now WHERE source = $source AND removed_at IS NULL "
-                    f"AND last_seen_at < $scan_started RETURNING 1",
-                    {"now": now, "source": source, "scan_started": finish.scan_started_at},
+                    f"UPDATE {table} AS t SET removed_at = $now WHERE {where} RETURNING 1", {"now": now, **scope}
                 ).fetchall()
                 if table == stream.table:
                     removed = len(rows)

@@ -22,6 +22,7 @@ written commits whole, pages not yet written are dropped, and the run ends with 
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 import uuid
@@ -32,9 +33,10 @@ from datetime import UTC, datetime, timedelta
 import structlog
 
 from syncer import contracts as contract_file
+from syncer import newly_in_scope
 from syncer.batching import Batch, prepared
 from syncer.bookkeeping import Finish, RunRef
-from syncer.client import ApiClient, format_timestamp
+from syncer.client import ApiClient, RateBudgets, format_timestamp
 from syncer.config import Settings, SourceConfig
 from syncer.csv_lists import csv_pages
 from syncer.errors import Interrupted, SyncerError
@@ -106,8 +108,11 @@ def academic_year(moment: datetime) -> int:
     return moment.year if moment.month >= 6 else moment.year - 1
 
 
-def client_for(source: SourceConfig, sleep: Callable[[float], None] = time.sleep) -> ApiClient:
-    """`sleep` waits out backoffs and rate windows; the daemon passes one that a stop request cuts short."""
+def client_for(
+    source: SourceConfig, sleep: Callable[[float], None] = time.sleep, budgets: RateBudgets | None = None
+) -> ApiClient:
+    """`sleep` waits out backoffs and rate windows; the daemon passes one that a stop request cuts short. `budgets`
+    are the rate budgets shared with the other sources' clients (one per token, one per host)."""
     return ApiClient(
         source.base_url,
         source.resolve_token(),
@@ -117,6 +122,8 @@ def client_for(source: SourceConfig, sleep: Callable[[float], None] = time.sleep
         backoff_max=source.retry_backoff_max.total_seconds(),
         rate_limit=source.rate_limit,
         rate_window=source.rate_window.total_seconds(),
+        host_rate_limit=source.host_rate_limit,
+        budgets=budgets,
         sleep=sleep,
     )
 
@@ -126,9 +133,13 @@ def run_sync(
     streams: list[str] | None = None,
     full: bool = False,
     progress: Progress | None = None,
-    client_factory: Callable[[SourceConfig], ApiClient] = client_for,
+    client_factory: Callable[[SourceConfig], ApiClient] | None = None,
     stop: threading.Event | None = None,
 ) -> RunResult:
+    """`client_factory` makes each source's client; by default client_for(), with one set of rate budgets for the
+    run, so that sources on one host share its per-address budget."""
+    if client_factory is None:
+        client_factory = functools.partial(client_for, budgets=RateBudgets())
     chosen = {source.name: select(streams, source.api) for source in settings.sources}  # each source's API profile
     contracts = contract_file.for_settings(settings)  # a bad contracts file stops the run before it writes
     batch_bytes = int(settings.warehouse.write_batch_mb * 2**20)
@@ -236,6 +247,10 @@ def scan(
 
     # an adapter regroups rows page by page, so a key can repeat across its pages: one page per batch
     limit = 0 if stream.adapter else batch_bytes
+    if since is not None:  # declarations newly in scope with old timestamps, before the batch that closes the scan
+        refetch = lambda params: fetch(client, source, stream, params)  # noqa: E731
+        for caught_up in newly_in_scope.batches(store, source.name, stream, since, refetch, limit, stop):
+            write(caught_up, None)
     batch = Batch()  # may hold pages of several cohorts: a school in two cohorts repeats its id, starting a batch
     for position, cohort in enumerate(cohorts):
         fetched = fetch(client, source, stream, scan_params(stream, since, cohort))

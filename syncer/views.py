@@ -1,7 +1,7 @@
 """The finance layer on top of the synced tables: lookup tables, views and the data dictionary's comments.
 
 `refresh` runs at the end of every `syncer sync` and on `syncer views`, in one transaction. When the definitions
-changed since the last refresh (the fingerprint in `finance_layer` differs) or on `syncer views`, it
+changed since the last refresh (the fingerprint in `finance_layer` differs) or on `syncer views --rebuild`, it
 
 1. reloads each `ref_<name>` table from its versioned data file `data/ref/<name>.csv` (the tables' shape is
    fixed by sql/schema/005_reference_tables.sql; a file column the table does not have is an error);
@@ -19,9 +19,10 @@ changed since the last refresh (the fingerprint in `finance_layer` differs) or o
    migration, named like it (sql/comments/002_participants.sql for sql/schema/002_participants.sql), so that
    a table's comments sit beside the migration that defines it;
 
-and it rebuilds the materialised rows (`cache_<name>`) of the models marked `-- materialized: table` then, and
-whenever a sync has written data since they were last built (sync_runs says so), so a run that changed
-nothing costs nothing here.
+and it rebuilds the materialised rows (`cache_<name>`) of the models marked `-- materialized: table` then. After
+a sync that wrote data (finance_changes lists the rows it changed), it rebuilds only the cache rows those
+changes reach, as each model's `-- refreshed by:` line says (syncer/incremental.py), so the cost follows the
+size of the change; a run that changed nothing costs nothing here.
 
 `data/` is top level in the repository and `syncer/data` inside an installed wheel, like sql/.
 """
@@ -39,7 +40,7 @@ import duckdb
 import structlog
 
 from syncer import contracts as contract_file
-from syncer import sqlfiles
+from syncer import incremental, sqlfiles
 from syncer.contracts import Contracts
 from syncer.errors import StoreError
 from syncer.warehouse import Warehouse
@@ -97,6 +98,8 @@ class Model:
     select: str
     comments: tuple[str, ...]
     parts_by: str | None = None  # a column of the SELECT: its rows are materialised range by range
+    refreshed_by: tuple[incremental.Selector, ...] | None = None  # None: an incremental refresh rebuilds it whole
+    refreshed_from: tuple[str, ...] = ()  # earlier models a refresh reads only the selected rows of
 
     @classmethod
     def read(cls, con: duckdb.DuckDBPyConnection, file_name: str) -> Model:
@@ -111,7 +114,16 @@ class Model:
         parts = PARTS_BY.search(text)
         if parts is not None and found.group(1) != "table":
             raise StoreError(f"sql/views/{file_name}: only a '-- materialized: table' model is built in parts")
-        return cls(view_name(file_name), found.group(1), select, tuple(comments), parts.group(1) if parts else None)
+        refreshed_by, refreshed_from = incremental.read_header(text, file_name, found.group(1) == "table")
+        return cls(
+            view_name(file_name),
+            found.group(1),
+            select,
+            tuple(comments),
+            parts.group(1) if parts else None,
+            refreshed_by,
+            refreshed_from,
+        )
 
     def parts(self, count: int) -> list[str]:
         """The SELECTs whose rows together are the model's rows: the model itself, or one per range of
@@ -141,8 +153,10 @@ class Refreshed:
     views: list[str]  # created or replaced (empty when the definitions were already current)
     skipped_comments: list[str]
     definitions_rebuilt: bool
-    rows_rebuilt: bool
+    rows_rebuilt: bool  # the materialised rows were rebuilt: in full, or only where changes reached (incremental)
     contracts_loaded: bool = False  # the contracts tables were replaced from a changed contracts file
+    incremental: bool = False  # only the rows the changes since the last refresh reach were rebuilt
+    changes: int = 0  # the changed rows (finance_changes) the refresh caught up with
 
 
 def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -218,7 +232,7 @@ def drop_orphan_caches(con: duckdb.DuckDBPyConnection, wanted: set[str]) -> None
 def comment_cache(con: duckdb.DuckDBPyConnection, view: str) -> None:
     """A cache table is documented by its view's comments."""
     cache = cache_name(view)
-    text = f"Materialised rows of the view {view}, rebuilt by every sync and `syncer views`: query {view}."
+    text = f"Materialised rows of the view {view}, kept current by every sync and `syncer views`: query {view}."
     con.execute(f"COMMENT ON TABLE {cache} IS {quote(text)}")
     for column, comment in con.execute(
         "SELECT column_name, comment FROM duckdb_columns() WHERE table_name = ? AND comment IS NOT NULL", [view]
@@ -282,16 +296,6 @@ def built(con: duckdb.DuckDBPyConnection) -> tuple[str | None, datetime | None]:
     return (row[0], row[1]) if row else (None, None)
 
 
-def written_since(con: duckdb.DuckDBPyConnection, moment: datetime | None) -> bool:
-    """Has a sync inserted, updated or removed rows since `moment` (sync_runs counts every page it applies)?"""
-    if moment is None:
-        return True
-    row = con.execute(
-        "SELECT count(*) FROM sync_runs WHERE started_at >= ? AND inserted + updated + removed > 0", [moment]
-    ).fetchone()
-    return bool(row and row[0])
-
-
 def rebuild_caches(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Only the materialised rows, for definitions that are already in place."""
     rebuilt = []
@@ -307,23 +311,43 @@ def rebuild_caches(con: duckdb.DuckDBPyConnection) -> list[str]:
     return rebuilt
 
 
+def refresh_changed_rows(con: duckdb.DuckDBPyConnection) -> bool:
+    """Only the cache rows the pending changes reach (syncer/incremental.py); False where every cache was rebuilt
+    in full instead."""
+    targets = [
+        incremental.Target(
+            file_name, model.name, cache_name(model.name), model.select, model.refreshed_by, model.refreshed_from
+        )
+        for file_name in view_files()
+        if (model := Model.read(con, file_name)).materialized == "table"
+    ]
+    return incremental.refresh_changed_rows(con, targets, rebuild_caches)
+
+
 def refresh(
     warehouse: Warehouse, force: bool = False, rows: bool = False, contracts: Contracts | None = None
 ) -> Refreshed:
-    """All or nothing: the reference data, views and comments when their definitions changed (or `force`), and
-    the materialised rows when those were rebuilt, when a sync wrote data since they were last built, or when
-    `rows` says the data changed some other way; and the contracts tables when `contracts` (already validated)
-    differs from what they hold. The money views read those tables directly, so no rows need rebuilding."""
+    """All or nothing: the reference data, views and comments when their definitions changed (or `force`), with
+    every materialised row; else the rows the writes since the last refresh reach (finance_changes), or every
+    row when `rows` says the data changed some other way; and the contracts tables when `contracts` (already
+    validated) differs from what they hold. The money views read those tables directly, so no rows need
+    rebuilding for them."""
     with warehouse.transaction() as con:
         loaded = contract_file.write(con, contracts) if contracts is not None else False
         current = fingerprint(con)
         fingerprint_built, rows_built_at = built(con)
+        changes = incremental.pending(con)
         if force or current != fingerprint_built or missing_views(con):
             result = Refreshed(load_reference(con), create_views(con), apply_comments(con), True, True)
-        elif rows or written_since(con, rows_built_at):
+            incremental.forget_changes(con)
+        elif rows:
             result = Refreshed({}, [], [], False, bool(rebuild_caches(con)))
+            incremental.forget_changes(con)
+        elif changes:
+            result = Refreshed({}, [], [], False, True, incremental=refresh_changed_rows(con))
         else:
             result = Refreshed({}, [], [], False, False)
+        result = replace(result, changes=changes)
         if loaded:
             result = replace(result, contracts_loaded=True)
         if result.definitions_rebuilt or result.rows_rebuilt:
@@ -356,6 +380,8 @@ def refresh_views(warehouse: Warehouse, contracts: Contracts | None = None) -> R
         "views refreshed",
         definitions_rebuilt=refreshed.definitions_rebuilt,
         rows_rebuilt=refreshed.rows_rebuilt,
+        incremental=refreshed.incremental,
+        changes=refreshed.changes,
         contracts_loaded=refreshed.contracts_loaded,
     )
     return refreshed

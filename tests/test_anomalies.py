@@ -1,6 +1,7 @@
 """declaration_anomalies: each code appears for exactly the situation it describes, and a clean dataset has none.
 
-Where the sandbox can produce a situation through its API, the test does so: merges (POST /sandbox/tick) make
+Where the sandbox can produce a situation through its API, the test does so: a merge of two registrations of one
+teacher that the provider declared for twice (POST /participant-declarations, then POST /sandbox/events merge) makes
 duplicate live declarations and declarations still filed under a merged-away participant; another provider voiding
 a paid declaration (PUT .../void) takes it out of our scope while we last saw it paid. Every other code describes
 data the API (and so the sandbox, which applies RECT's rules) refuses to create: those cases edit the synced
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import httpx
 import pytest
 
 from syncer import views
@@ -228,27 +230,25 @@ def test_an_edited_situation_shows_exactly_its_anomaly(clean: Clean, edit: Edit,
 
 # -- situations the sandbox produces through its own endpoints -------------------------------------------------
 def test_a_merge_files_declarations_under_a_merged_away_participant_and_duplicates_them(tmp_path: Path) -> None:
-    """POST /sandbox/tick merges participants (with one provider, always ours). Declarations the incremental sync
-    does not re-fetch keep the retired participant id (participant_merged_away) until a full sync; the survivor
-    now holds both participants' declarations of the same milestones (duplicate_live_declaration)."""
+    """A school registered a teacher twice, and the provider declared a milestone for both registrations (RECT
+    checks the billable slot per teacher record, so POST /participant-declarations accepts the second). An admin
+    then merges the first registration, with its declarations, into the second (POST /sandbox/events merge).
+    Declarations the incremental sync does not re-fetch keep the retired participant id (participant_merged_away)
+    until a full sync; the survivor now holds both registrations' declarations of the milestone
+    (duplicate_live_declaration)."""
     with SandboxProcess(seed=31, participants=40, providers=1) as sandbox:
         config = settings(sandbox, tmp_path / "w.duckdb")
         checked(run_sync(config, full=True))
+        first = sandbox.truth()
+        assert found(config.warehouse.path) == anomalies(World(first)) == set()
+        declared = declared_for_twice(sandbox, lambda: checked(run_sync(config)))
+        checked(run_sync(config))
         previous = sandbox.truth()
-        assert found(config.warehouse.path) == anomalies(World(previous)) == set()
-        for _ in range(25):
-            sandbox.tick(2)
-            checked(run_sync(config))
-            now = sandbox.truth()
-            stale = stale_after_merge(previous, now, since(config.warehouse.path))
-            expected = anomalies(World(with_participants(now, stale)))
-            codes = {code for _, code in expected}
-            if {"participant_merged_away", "duplicate_live_declaration"} <= codes:
-                break
-            checked(run_sync(config, full=True))
-            previous = sandbox.truth()
-        else:
-            raise AssertionError("no merge produced both situations")
+        merge_one_of(sandbox, declared, lambda: checked(run_sync(config)))
+        now = sandbox.truth()
+        stale = stale_after_merge(previous, now, since(config.warehouse.path))
+        expected = anomalies(World(with_participants(now, stale)))
+        assert {"participant_merged_away", "duplicate_live_declaration"} <= {code for _, code in expected}
         assert found(config.warehouse.path) == expected
         merged = {key for key, code in expected if code == "participant_merged_away"}
         assert merged == set(stale)
@@ -257,6 +257,74 @@ def test_a_merge_files_declarations_under_a_merged_away_participant_and_duplicat
         checked(run_sync(config, full=True))  # the API re-sends them under the surviving id
         assert found(config.warehouse.path) == anomalies(World(sandbox.truth()))
         assert "participant_merged_away" not in {code for _, code in found(config.warehouse.path)}
+
+
+def declared_for_twice(sandbox: SandboxProcess, synced: Callable[[], object]) -> set[tuple[str, str]]:
+    """(first registration, second) of the teachers registered twice for whom the provider has now declared on both
+    registrations; days pass (each followed by `synced`) until it could declare for one (an open statement)."""
+    for _ in range(10):
+        with sandbox.client() as client:
+            truth = sandbox.truth()
+            declared = {pair for pair in registered_twice(truth) if declare_again(client, truth, *pair)}
+        if declared:
+            return declared
+        sandbox.tick(3)
+        synced()
+    raise AssertionError("no second registration could be declared for")
+
+
+def merge_one_of(sandbox: SandboxProcess, pairs: set[tuple[str, str]], synced: Callable[[], object]) -> None:
+    """Admin merges (each followed by `synced`) until one joins the two registrations of a pair in `pairs`."""
+    for _ in range(len(registered_twice(sandbox.truth())) + len(pairs)):  # each merge joins one pending pair
+        merged = httpx.post(f"{sandbox.url}/sandbox/events", json={"kind": "merge"}, timeout=30).json()
+        synced()
+        if (merged["from_participant_id"], merged["to_participant_id"]) in pairs:
+            return
+    raise AssertionError("no merge produced both situations")
+
+
+def registered_twice(truth: dict[str, Any]) -> list[tuple[str, str]]:
+    """(first registration, second) of each teacher listed twice: the same name, school, cohort and role, and the
+    second without the TRN (RECT keeps TRNs unique) and with nothing declared."""
+    declared = {d["attributes"]["participant_id"] for d in truth["participant-declarations"]}
+
+    def shape(participant: Item) -> tuple[Any, ...]:
+        (enrolment, *_) = participant["attributes"]["ecf_enrolments"]
+        return participant["attributes"]["full_name"], enrolment["school_urn"], enrolment["cohort"], enrolment[
+            "participant_type"]  # fmt: skip
+
+    firsts = {shape(p): p["id"] for p in truth["participants"] if p["attributes"]["teacher_reference_number"]}
+    return [
+        (firsts[shape(p)], p["id"])
+        for p in truth["participants"]
+        if p["attributes"]["teacher_reference_number"] is None
+        and p["attributes"]["ecf_enrolments"]
+        and shape(p) in firsts
+        and firsts[shape(p)] in declared
+        and p["id"] not in declared
+    ]
+
+
+def declare_again(client: httpx.Client, truth: dict[str, Any], original: str, second: str) -> bool:
+    """The provider declares for the second registration the first registration's earliest live milestone; False
+    if the API refuses it (e.g. the cohort's contract has ended)."""
+    held = min(
+        (d for d in truth["participant-declarations"]
+         if d["attributes"]["participant_id"] == original and d["attributes"]["state"] in LIVE),
+        key=lambda d: d["attributes"]["declaration_date"],
+    )["attributes"]  # fmt: skip
+    attributes: Item = {
+        "participant_id": second,
+        "declaration_type": held["declaration_type"],
+        "declaration_date": held["declaration_date"],
+        "course_identifier": held["course_identifier"],
+    }
+    if held["evidence_held"] is not None:
+        attributes["evidence_held"] = held["evidence_held"]
+    body = {"data": {"type": "participant-declaration", "attributes": attributes}}
+    response = client.post("/api/v3/participant-declarations", json=body)
+    assert response.status_code in (200, 422), response.text
+    return response.status_code == 200
 
 
 def since(path: Path) -> Any:

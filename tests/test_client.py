@@ -17,7 +17,9 @@ from tests.sandbox_process import SandboxProcess
 
 @pytest.fixture(scope="module")
 def limited() -> Iterator[SandboxProcess]:
-    with SandboxProcess(seed=3, participants=20, extra=["--rate-limit", "4", "--rate-window", "2"]) as process:
+    with SandboxProcess(
+        seed=3, participants=20, extra=["--rate-limit", "4", "--ip-rate-limit", "1000", "--rate-window", "2"]
+    ) as process:
         yield process
 
 

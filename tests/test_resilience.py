@@ -31,6 +31,7 @@ REMOVALS = {
     "delete_statement": ("statements", "statement_id"),
     "train_unfunded_mentor": ("unfunded-mentors", "participant_id"),
     "school_ineligible": ("schools", "school_id"),
+    "end_mentorship": ("unfunded-mentors", "participant_id"),
 }
 TABLES = {
     "participants": "participants",

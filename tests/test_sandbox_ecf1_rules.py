@@ -153,15 +153,13 @@ def test_updated_since_is_read_the_ecf1_way(
         ] == expected
         for same in (stamp.replace("T", "t").replace("Z", "z"), f"  {stamp} ", stamp.replace("Z", ".000Z")):
             assert ids(same) == expected, same
-        day = stamp[:10]
-        assert ids(day) == [d["id"] for d in everything if d["attributes"]["updated_at"] >= f"{day}T00:00:00Z"]
         assert ids("   ") == [d["id"] for d in everything]  # blank is no filter
         literal = client.get(f"{path}?filter%5Bupdated_since%5D={offset}")  # a bare `+` decodes to a space
         for bad in (
             literal,
             *(
                 client.get(path, params={"filter[updated_since]": v})
-                for v in ("2026-13-01T00:00:00Z", "yesterday", f"{stamp}%")
+                for v in ("2026-13-01T00:00:00Z", "yesterday", f"{stamp}%", stamp[:10])  # Time.iso8601 wants a time
             ),
         ):
             assert bad.status_code == 400 and bad.json() == ECF1_INVALID

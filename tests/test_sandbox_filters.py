@@ -107,9 +107,8 @@ def test_updated_since_is_inclusive_at_second_precision(
     assert expected(pivot) <= half <= expected(pivot - timedelta(seconds=1))
     west = (pivot - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S-01:00")
     assert since(west) == expected(pivot), "-01:00 is an hour behind UTC"
-    # a date alone is midnight (the sandbox's clock is UTC)
-    day = datetime.combine(pivot.date(), datetime.min.time(), tzinfo=UTC)
-    assert since(pivot.date().isoformat()) == expected(day)
+    # a zone-less time is server-local: UTC
+    assert since(ts(pivot).removesuffix("Z")) == expected(pivot)
     assert since("") == id_set(rows), "a blank filter is ignored"
 
 
@@ -117,7 +116,9 @@ def test_updated_since_is_inclusive_at_second_precision(
     "value",
     [
         "2024-01-01T00:00:00Z",
-        "2024-01-01",
+        "2024-01-01t00:00:00z",
+        "2024-01-01T24:00:00Z",
+        "2024-02-30T00:00:00Z",
         "2024-01-01T00:00:00.123456Z",
         "2024-01-01T00:00:00.5-01:00",
         "2024-01-01T00:00:00-01:00",
@@ -153,6 +154,9 @@ def test_a_plus_offset_survives_only_double_encoding(rect_both_tiers: Sandbox) -
         "yesterday",
         "2024-13-01T00:00:00Z",
         "2024-02-30",
+        "2024-01-01",  # Ruby's Time.iso8601 wants a time too
+        "2024-01-01Z",
+        "2024-01-01T24:00:01Z",
         "2024-01-01T25:00:00Z",
         "1700000000",
         "2024-01-01 00:00:00Z",
@@ -304,7 +308,7 @@ def test_schools_per_cohort(rect_client: httpx.Client) -> None:
         one = schools[0]
         response = rect_client.get(f"/api/v3/schools/{one['id']}", params={"filter[cohort]": year})
         assert response.json() == {"data": one}
-    for year in ("1999", "abc", "2024,2025"):
+    for year in ("1999", "abc", ""):
         assert fetch(rect_client, "/schools", {"filter[cohort]": year}) == [], "unknown or invalid year: empty 200"
     some = fetch(rect_client, "/schools", {"filter[cohort]": "2024"})[0]
     missing = rect_client.get(f"/api/v3/schools/{some['id']}", params={"filter[cohort]": "1999"})

@@ -1,7 +1,9 @@
-"""rack-attack's throttle as RECT configures it, scaled down to 5 requests per 2-second window (api-facts §2).
+"""rack-attack's throttles as RECT configures them, scaled down to 5 requests per token and 7 per address in each
+2-second window (1000 and 1500 per 5 minutes; api-facts §2).
 
-The window is fixed and aligned to the Unix epoch (the counter key holds floor(now / window)), keyed by the raw
-Authorization header, and the 429 is plain text with no Retry-After. The sandbox app runs in this process with a
+The window is fixed and aligned to the Unix epoch (the counter key holds floor(now / window)); the token rule is
+keyed by the raw Authorization header, the catch-all by the client address; the 429 is plain text with no
+Retry-After. The sandbox app runs in this process with a
 fake clock, so where a request lands in its window is set by the test, not by how fast the machine is; one test
 checks the same over loopback against `syncer sandbox`.
 """
@@ -18,10 +20,12 @@ from starlette.types import ASGIApp
 
 from syncer.sandbox.app import create_app
 from syncer.sandbox.inprocess import InProcessTransport
+from syncer.sandbox.throttle import DEFAULT_RATE_LIMIT, address_limit
 from syncer.sandbox.world import World
 from tests.sandbox_process import SandboxProcess
 
 LIMIT = 5
+ADDRESS_LIMIT = 7
 WINDOW = 2
 PATH = "/api/v3/statements"
 
@@ -52,7 +56,14 @@ def clock() -> FakeClock:
 
 @pytest.fixture(scope="module")
 def app(world: World, clock: FakeClock) -> ASGIApp:
-    return create_app(world, LIMIT, WINDOW, clock=clock)
+    """The token rule alone: its per-address limit is out of reach."""
+    return create_app(world, LIMIT, WINDOW, clock=clock, ip_rate_limit=10**6)
+
+
+@pytest.fixture
+def both_rules(world: World, clock: FakeClock) -> ASGIApp:
+    """RECT's two rules, each test with its own counts."""
+    return create_app(world, LIMIT, WINDOW, clock=clock, ip_rate_limit=ADDRESS_LIMIT)
 
 
 @pytest.fixture(autouse=True)
@@ -69,12 +80,13 @@ def spelled(token: str) -> str:
     return "Bearer" + " " * next(SPELLINGS) + token
 
 
-def client(app: ASGIApp, token: str | None) -> httpx.Client:
-    """A client of the app in this process (closing it closes its transport)."""
+def client(app: ASGIApp, token: str | None, address: str = "127.0.0.1") -> httpx.Client:
+    """A client of the app in this process from `address` (closing it closes its transport)."""
     headers = {"Accept": "application/json"}
     if token is not None:
         headers["Authorization"] = spelled(token)
-    return httpx.Client(base_url="http://sandbox", headers=headers, transport=InProcessTransport(app))
+    transport = InProcessTransport(app, client=(address, 40000))
+    return httpx.Client(base_url="http://sandbox", headers=headers, transport=transport)
 
 
 def tokens(world: World) -> list[str]:
@@ -170,6 +182,81 @@ def test_only_api_paths_are_throttled(world: World, app: ASGIApp) -> None:
         service = [http.get("/sandbox/truth") for _ in range(2)]
     assert api[-1].status_code == 429
     assert [r.status_code for r in service] == [200, 200]
+
+
+def test_one_address_is_limited_across_tokens(world: World, both_rules: ASGIApp) -> None:
+    """Two tokens, each well under its own limit, from one address: the eighth request in the window is refused."""
+    first, second = tokens(world)[:2]
+    with client(both_rules, first) as one, client(both_rules, second) as two:
+        responses = burst(one, 4) + burst(two, 3)
+        refused = [one.get(PATH), two.get(PATH)]
+    assert [r.status_code for r in responses] == [200] * ADDRESS_LIMIT
+    for response in refused:
+        assert_throttled(response)
+
+
+def test_the_address_budget_comes_back_in_the_next_window(world: World, both_rules: ASGIApp, clock: FakeClock) -> None:
+    first, second = tokens(world)[:2]
+    with client(both_rules, first) as one, client(both_rules, second) as two:
+        spent = burst(one, 4) + burst(two, 4)
+        clock.to(0.0, windows_on=1)
+        again = burst(two, 1)
+    assert [r.status_code for r in spent] == [200] * ADDRESS_LIMIT + [429]
+    assert [r.status_code for r in again] == [200]
+
+
+def test_addresses_are_counted_apart(world: World, both_rules: ASGIApp) -> None:
+    first, second = tokens(world)[:2]
+    with client(both_rules, first, "10.0.0.1") as one, client(both_rules, second, "10.0.0.2") as two:
+        responses = burst(one, LIMIT) + burst(two, LIMIT)
+    assert [r.status_code for r in responses] == [200] * (2 * LIMIT)
+
+
+def test_a_request_the_token_rule_refuses_is_not_counted_per_address(world: World, both_rules: ASGIApp) -> None:
+    """rack-attack stops at the first throttle that refuses: the token rule's 429s leave the address count alone."""
+    first, second = tokens(world)[:2]
+    with client(both_rules, first) as one, client(both_rules, second) as two:
+        refused_by_token = burst(one, LIMIT + 3)
+        served = burst(two, ADDRESS_LIMIT - LIMIT)
+        refused = two.get(PATH)
+    assert [r.status_code for r in refused_by_token] == [200] * LIMIT + [429] * 3
+    assert [r.status_code for r in served] == [200] * (ADDRESS_LIMIT - LIMIT)
+    assert_throttled(refused)
+
+
+def test_requests_without_a_token_count_per_address(world: World, both_rules: ASGIApp) -> None:
+    """The catch-all counts every request, a 401 or an unknown path as well as a served one."""
+    with client(both_rules, None) as anonymous, client(both_rules, tokens(world)[0]) as http:
+        unauthenticated = [anonymous.get(PATH) for _ in range(4)] + [anonymous.get("/no-such-page")]
+        served = burst(http, 2)
+        refused = http.get(PATH)
+    assert [r.status_code for r in unauthenticated] == [401] * 4 + [404]
+    assert [r.status_code for r in served] == [200, 200]
+    assert_throttled(refused)
+
+
+def test_the_sandbox_side_is_not_counted_per_address(world: World, both_rules: ASGIApp) -> None:
+    with client(both_rules, tokens(world)[0]) as http:
+        service = [http.get("/sandbox/truth") for _ in range(ADDRESS_LIMIT + 1)]
+        api = burst(http, LIMIT)
+    assert {r.status_code for r in service} == {200}
+    assert [r.status_code for r in api] == [200] * LIMIT
+
+
+def test_ecf1_has_no_per_address_rule_on_the_api(world: World, clock: FakeClock) -> None:
+    """ECF1 counts /api per token only (its per-address rule skips /api)."""
+    ecf = create_app(world, LIMIT, WINDOW, api_profile="ecf-v3", clock=clock, ip_rate_limit=ADDRESS_LIMIT)
+    first, second = tokens(world)[:2]
+    with client(ecf, first) as one, client(ecf, second) as two:
+        responses = [one.get("/api/v3/statements") for _ in range(LIMIT)]
+        responses += [two.get("/api/v3/statements") for _ in range(LIMIT)]
+    assert [r.status_code for r in responses] == [200] * (2 * LIMIT)
+
+
+def test_the_per_address_limit_defaults_to_rects_ratio() -> None:
+    assert address_limit(DEFAULT_RATE_LIMIT, None) == 1500
+    assert address_limit(4, None) == 6
+    assert address_limit(4, 100) == 100
 
 
 @pytest.mark.slow

@@ -25,8 +25,10 @@ API = "ecf-v3"
 FINANCE_VIEWS = ("declarations_current", "statement_reconciliation", "clawback_ledger", "declaration_anomalies")
 VOLATILE = ("first_seen_at", "last_seen_at", "removed_at", "synced_at", "refreshed_at")
 # ECF1 has no changed-lead-provider withdrawal reason (ecf-v3-openapi.json ECFWithdrawal): such withdrawals read
-# "other" there. The one column where the profiles' data genuinely differ; every count and amount must agree.
-PROFILE_SPECIFIC = ("withdrawal_reason",)
+# "other" there. And ECF1's training_record_id is the participant profile's id, which a merge moves to the surviving
+# user (E:identity/transfer.rb), where RECT's is the surviving teacher's own (teachers.api_ect_training_record_id).
+# The columns where the profiles' data genuinely differ; every count and amount must agree.
+PROFILE_SPECIFIC = ("withdrawal_reason", "training_record_id")
 
 
 def by_stream(result: RunResult) -> dict[str, Any]:

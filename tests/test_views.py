@@ -145,10 +145,10 @@ def test_every_sync_run_and_syncer_views_create_the_views(scenario: Scenario, tm
     with Warehouse(copy) as warehouse:
         again = views.refresh(warehouse)  # nothing changed since: nothing to do
         assert not again.definitions_rebuilt and not again.rows_rebuilt
-        warehouse.con.execute("UPDATE sync_runs SET started_at = now(), updated = 1 WHERE run_id = "
-                              "(SELECT max(run_id) FROM sync_runs)")  # fmt: skip
-        after_a_sync = views.refresh(warehouse)  # a sync wrote rows: the materialised rows follow
-        assert not after_a_sync.definitions_rebuilt and after_a_sync.rows_rebuilt
+        warehouse.con.execute("INSERT INTO finance_changes SELECT 'participant_declarations', key_hash "
+                              "FROM participant_declarations LIMIT 1")  # fmt: skip
+        after_a_sync = views.refresh(warehouse)  # a sync wrote rows: the materialised rows they reach follow
+        assert not after_a_sync.definitions_rebuilt and after_a_sync.rows_rebuilt and after_a_sync.incremental
     with duckdb.connect(str(copy), read_only=True) as con:
         assert views.missing_views(con) == []
 
@@ -378,4 +378,6 @@ def test_next_statement_forecast_equals_truth(scenario: Scenario) -> None:
         for r in rows(scenario.path, "SELECT * FROM next_statement_forecast")
     }  # fmt: skip
     assert found == expected
-    assert any(v[4] for v in found.values()) and any(v[5] is None for v in found.values())  # 2026: no contract
+    # the seed-19 world has no submitted declaration in a current cohort since merges join only genuine duplicates
+    # (issue 18); the count's own cases are in test_money. Here: the truth agrees, and 2026 has no contract
+    assert any(v[5] is None for v in found.values())

@@ -59,6 +59,8 @@ def strip_unbumped(stream: str, item: dict[str, Any]) -> dict[str, Any]:
             transfer.pop("status", None)
     if stream == "unfunded-mentors":
         item["attributes"].pop("email", None)
+    if stream == "partnerships":  # counted when served; only the nightly job touches it
+        item["attributes"].pop("participants_currently_training", None)
     return item
 
 

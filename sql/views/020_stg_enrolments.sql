@@ -3,7 +3,9 @@
 -- enrolment in the provider's scope.
 -- is_primary picks the one enrolment per participant and role that declarations are matched to: after a
 -- merge the surviving participant can hold two, until a full sync retires the one it no longer lists.
+-- Refreshed by participant: an enrolment's row reads its own row and, for is_primary, its participant's others.
 -- materialized: table
+-- refreshed by: canonical_participant_id in participants
 WITH source AS (
     SELECT * FROM participant_enrolments WHERE removed_at IS NULL
 ),

@@ -7,13 +7,14 @@
 -- both are views, so each reading scans participant_declarations again (stg_declarations says what keeps
 -- DuckDB from sharing the two), where holding its million decoded rows once for both would push the rest of
 -- the build out to disk within a sync's memory.
+-- Refreshed by participant and statement: a declaration's row reads its own row, its participant's enrolments,
+-- live duplicates and participant row, its clawback dates (history, written with the declaration), and its
+-- statement and clawback statement, so only a change to one of those (or to int_own_provider, see
+-- syncer/incremental.py) changes it.
 -- materialized: table
+-- refreshed by: canonical_participant_id in participants, statement_id in statements, clawback_statement_id in statements
 WITH own_provider AS (
-    -- the lead provider a source syncs as: the one named on declarations attached to its own statements
-    SELECT d.source, mode(d.lead_provider_name) AS lead_provider_name
-    FROM participant_declarations AS d
-    SEMI JOIN statements AS s ON s.source = d.source AND s.id = d.statement_id
-    GROUP BY d.source
+    SELECT * FROM int_own_provider
 ),
 
 enrolments AS (

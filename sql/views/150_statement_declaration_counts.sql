@@ -6,20 +6,26 @@
 -- awaiting-clawback or clawed-back. The API hides statement_id on a voided declaration, so a voided one counts
 -- on the statement declaration_state_history last saw it on. Uplifts: on a paid statement the API's
 -- uplift_paid; on one not yet paid, a forecast from the enrolment's flags on started ECT declarations.
+-- Refreshed by statement: a statement's rows count the declarations on it, so they change only where a
+-- declaration that counts on it (before or after) changed, or the statement itself did.
 -- materialized: table
+-- refreshed by: statement_id in counted_statements
 WITH declarations AS (
     SELECT * FROM int_declarations WHERE removed_at IS NULL
 ),
 
 voided_on AS (
-    -- the last statement the sync saw each declaration on (the transition to voided keeps it as old_statement_id)
+    -- the last statement the sync saw each voided declaration on (the transition to voided keeps it as
+    -- old_statement_id); only the voided ones without a statement are looked up, a few of all the history's rows
     SELECT
-        source,
-        declaration_id,
-        arg_max(coalesce(new_statement_id, old_statement_id), observed_at) AS statement_id
-    FROM declaration_state_history
-    WHERE coalesce(new_statement_id, old_statement_id) IS NOT NULL
-    GROUP BY source, declaration_id
+        h.source,
+        h.declaration_id,
+        arg_max(coalesce(h.new_statement_id, h.old_statement_id), h.observed_at) AS statement_id
+    FROM declaration_state_history AS h
+    SEMI JOIN declarations AS d
+        ON d.source = h.source AND d.declaration_id = h.declaration_id AND d.state = 'voided' AND d.statement_id IS NULL
+    WHERE coalesce(h.new_statement_id, h.old_statement_id) IS NOT NULL
+    GROUP BY h.source, h.declaration_id
 ),
 
 attached AS (

@@ -7,7 +7,10 @@
 -- old statement's count never shrinks and a sum over statements takes each clawback off once. The by-state
 -- counts are of the declarations whose statement_id is the statement; voided ones, whose statement the API
 -- hides, count where declaration_state_history last saw them.
+-- Refreshed by statement, as statement_declaration_counts: its row reads the statement, the declarations on it
+-- and their counts.
 -- materialized: table
+-- refreshed by: statement_id in counted_statements
 WITH statements AS (
     SELECT * FROM statements WHERE removed_at IS NULL
 ),

@@ -3,7 +3,10 @@
 -- awaiting-clawback or clawed-back (or carries a clawback statement). The dates come from the API
 -- (statements) and from declaration_state_history (when the sync first saw each clawback state; see
 -- int_declarations).
+-- Refreshed as int_declarations, whose rows it reads one by one.
 -- materialized: table
+-- refreshed by: canonical_participant_id in participants, original_statement_id in statements, clawback_statement_id in statements
+-- refreshed from: int_declarations
 WITH clawbacks AS (
     SELECT *
     FROM int_declarations

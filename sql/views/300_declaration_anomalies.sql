@@ -4,7 +4,10 @@
 -- DfE's guidance. Declarations that left the provider's scope appear only under left_scope_while_billable
 -- (removed_at is set on those rows); every other rule looks at declarations in scope. Each rule is one CTE
 -- over int_declarations, where the joins it needs were made once.
+-- Refreshed as int_declarations: each row reads one row of it (and ref_anomaly_codes).
 -- materialized: table
+-- refreshed by: canonical_participant_id in participants, statement_id in statements, clawback_statement_id in statements
+-- refreshed from: int_declarations
 WITH declarations AS NOT MATERIALIZED (
     SELECT * FROM int_declarations WHERE removed_at IS NULL
 ),

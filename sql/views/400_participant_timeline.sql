@@ -10,6 +10,10 @@
 -- not materialised, so each part's range of participants reaches the scans below.
 -- materialized: table
 -- built in parts by: canonical_participant_id
+-- Refreshed by participant: its events are its enrolments' and its declarations' (their own columns, history and
+-- enrolment; not their statements' dates), numbered within the participant.
+-- refreshed by: canonical_participant_id in participants
+-- refreshed from: stg_enrolments, int_declarations
 WITH enrolments AS NOT MATERIALIZED (
     SELECT * FROM stg_enrolments
 ),

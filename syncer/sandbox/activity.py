@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from syncer.sandbox import ecf1_duplicate_users
+from syncer.sandbox import ecf1_duplicate_users, lifecycle, mentorships
 from syncer.sandbox.factory import RecordFactory
 from syncer.sandbox.generate import MILESTONE_MONTHS, add_months
 from syncer.sandbox.model import (
@@ -21,14 +21,19 @@ from syncer.sandbox.model import (
     EVIDENCE_HELD,
     WITHDRAWAL_REASONS,
     Declaration,
-    IdChange,
     Partnership,
-    Teacher,
     milestone_types,
 )
 from syncer.sandbox.world import World
 
 LATE_COMMIT = timedelta(minutes=20)  # how far before its visibility a late-committed row is stamped
+MENTORSHIP_END_RATE = 0.001  # of the current mentorships, ended by their schools each day
+MENTOR_STOPS_CHANCE = 0.2  # the chance that one mentor some provider sees only as unfunded stops mentoring today
+TRANSFERS_A_DAY = 0.15  # transfers to another provider on a day, plus TRANSFER_RATE of the ongoing ECTs
+TRANSFER_RATE = 0.0002
+DUPLICATES_A_DAY = 0.4  # the chance that a school registers one of the participants again today
+MERGE_CHANCE = 0.5  # the chance that an admin merges one pending second registration today
+ELIGIBILITY_RATE = 0.01  # of the participants whose funding eligibility is not known, found eligible each day
 
 
 class Day:
@@ -36,14 +41,17 @@ class Day:
         self.world = world
         self.records = records
         self.rng = random.Random(f"{world.seed}:{start.date().isoformat()}:{world.ticks}")
+        # transfers, second registrations, merges and eligibility draw from their own stream, so the rest of the
+        # day does not hang on how many of them there were
+        self.lives = random.Random(f"{world.seed}:lifecycle:{start.date().isoformat()}:{world.ticks}")
         self.start = start  # the clock before this day; every change today is stamped after it
         self.end = start + timedelta(days=1)
         self.today = self.end.date()
         self.first = index == 0
         self.done: Counter[str] = Counter()
 
-    def moment(self) -> datetime:
-        return self.start + timedelta(seconds=self.rng.randrange(1, 86400))
+    def moment(self, rng: random.Random | None = None) -> datetime:
+        return self.start + timedelta(seconds=(rng or self.rng).randrange(1, 86400))
 
     def sample(self, rows: list[Any], rate: float) -> list[Any]:
         count = int(len(rows) * rate + self.rng.random())
@@ -54,18 +62,22 @@ class Day:
         w.clock = self.end
         self.records.resume(self.rng, self.end, new_day=True)
         self.mark_payable()
-        self.done["partnerships_recounted"] += len(w.recount_partnerships())
+        self.touch_partnerships_in_training()
         self.register()
+        self.transfer_ins()
+        self.register_duplicate()
         self.declare()
         self.void_before_payment()
         self.void_after_payment()
         self.withdraw_defer_resume()
+        self.find_eligible()
         self.pay()
         self.merge()
         self.remove_registered_in_error()
         self.invisible_bumps()
         if self.first:
             self.commit_late()
+        self.end_mentorships()
         # ECF1-only records, from their own random stream: the rest of the day is the same without them
         self.done.update(ecf1_duplicate_users.daily(w, self.start, self.end))
 
@@ -82,6 +94,43 @@ class Day:
             if d.payment_statement_id in due and d.payment_status == "eligible" and d.clawback_status == "no_clawback":
                 d.payment_status, d.updated_at = "payable", midnight
                 self.done["declarations_payable"] += 1
+
+    def touch_partnerships_in_training(self) -> None:
+        """The 00:01 job (R: TouchSchoolPartnershipForParticipantsCurrentlyTrainingJob): partnerships with a training
+        period that starts today or finished yesterday are touched. participants_currently_training is counted when
+        served (state.py), and this is its only bump: a period registered with a past start date or removed in
+        error changes the count with none (api-facts §9 trap 8)."""
+        w = self.world
+        yesterday = self.today - timedelta(days=1)
+        at = max(datetime.combine(self.today, time(0, 1), tzinfo=UTC), self.start + timedelta(seconds=1))
+        keys = {
+            (p.lead_provider_id, p.school_id, p.cohort)
+            for p in w.periods.values()
+            if (p.started_on == self.today or p.finished_on == yesterday) and not w.teachers[p.teacher_id].removed
+        }
+        for key in keys:
+            partnership = w.partnership_index.get(key)
+            if partnership is not None:
+                partnership.updated_at = max(partnership.updated_at, at)
+                self.done["partnerships_touched"] += 1
+
+    def end_mentorships(self) -> None:
+        """Schools end mentorships (mentorships.py): now and then a mentor whom some provider sees only as unfunded
+        stops mentoring altogether, so leaves that provider's /unfunded-mentors with no tombstone, and a few ECTs'
+        mentors stop mentoring them."""
+        w = self.world
+        w.changed()  # the lists read below must include today's registrations, merges and removals
+        mentored = mentorships.current(w)
+        if self.rng.random() < MENTOR_STOPS_CHANCE:
+            unfunded = list(dict.fromkeys(t.id for p in w.providers for t in w.unfunded_mentor_scope(p)))
+            if unfunded:
+                mentor_id = self.rng.choice(unfunded)
+                self.done["mentorships_ended"] += mentorships.stop_mentoring(w, mentor_id, self.moment())
+                self.done["unfunded_mentors_stopped"] += 1
+        for period in self.sample([p for p in mentored if p.mentor_id], MENTORSHIP_END_RATE):
+            mentorships.end(w, period, self.moment())
+            self.done["mentorships_ended"] += 1
+        w.changed()
 
     def register(self) -> None:
         """New registrations. Whatever they create is stamped today: the API only ever shows new rows as new."""
@@ -109,13 +158,51 @@ class Day:
                 meta = w.schools[row.school_id].cohorts[row.cohort]
                 meta.updated_at = max(meta.updated_at, row.created_at)
 
+    def transfer_ins(self) -> None:
+        """ECTs moving to a school another provider trains for (api-facts §9 trap 1: old rows newly in scope)."""
+        w, rng = self.world, self.lives
+        if len(w.providers) < 2:
+            return
+        ongoing = lifecycle.transferable(w)
+        count = int(TRANSFERS_A_DAY + len(ongoing) * TRANSFER_RATE + rng.random())
+        self.records.resume(rng, self.end, new_day=False)  # the new enrolments draw from this stream too
+        for old in rng.sample(ongoing, min(len(ongoing), count)):
+            joining = rng.choice([p for p in w.providers.values() if p.id != old.lead_provider_id])
+            lifecycle.transfer_in(w, self.records, old, joining, self.moment(rng))
+            self.done["transferred_in"] += 1
+        self.records.resume(self.rng, self.end, new_day=False)
+
+    def register_duplicate(self) -> None:
+        """A school registers one of its participants a second time (found and merged later: merge)."""
+        w, rng = self.world, self.lives
+        if rng.random() >= DUPLICATES_A_DAY:
+            return
+        found = lifecycle.duplicable(w)
+        if found:
+            lifecycle.register_duplicate(w, rng, rng.choice(found), self.moment(rng))
+            self.done["registered_twice"] += 1
+
+    def find_eligible(self) -> None:
+        """Participants found eligible for funding: their submitted declarations become eligible, bumped."""
+        w, rng = self.world, self.lives
+        waiting = lifecycle.awaiting_eligibility(w)
+        count = int(len(waiting) * ELIGIBILITY_RATE + rng.random())
+        for teacher, role in rng.sample(waiting, min(count, len(waiting))):
+            made = lifecycle.mark_eligible(w, self.records, teacher, role, self.moment(rng))
+            if made >= 0:
+                self.done["found_eligible"] += 1
+                self.done["declarations_made_eligible"] += made
+
     def declare(self) -> None:
         w = self.world
         for period in list(w.periods.values()):
             teacher = w.teachers[period.teacher_id]
             if period.training_status != "active" or period.finished_on or not w.is_visible_teacher(teacher):
                 continue
-            made = {d.declaration_type for d in w.declarations_by_period.get(period.training_record_id, ())}
+            if teacher.duplicate_of is not None:
+                continue  # the provider declares for the registration it knows, not the second one
+            made = {d.declaration_type for d in w.declarations_by_period.get(period.id, ())}
+            made |= w.held_elsewhere(period)
             types = milestone_types(period.schedule_identifier, period.participant_type, period.cohort)
             due = next((t for t in types if t not in made), None)
             if due is None or add_months(period.started_on, MILESTONE_MONTHS[due]) > self.today:
@@ -200,17 +287,15 @@ class Day:
             self.done["declarations_clawed_back"] += len(clawbacks[statement_id])
 
     def merge(self) -> None:
-        """An admin merges a duplicate teacher into another; declarations follow without an updated_at bump."""
-        w = self.world
-        if self.rng.random() > 0.5:
+        """An admin merges the two registrations of one teacher; declarations follow without an updated_at bump."""
+        w, rng = self.world, self.lives
+        if rng.random() > MERGE_CHANCE:
+            return
+        found = lifecycle.pending(w)
+        if not found:
             return
         w.changed()
-        provider = self.rng.choice(list(w.providers.values()))
-        candidates = w.participants(provider.id)
-        if len(candidates) < 4:
-            return
-        source, destination = self.rng.sample(candidates, 2)
-        merge_teachers(w, self.records, source, destination, self.moment())
+        lifecycle.merge_duplicate(w, self.records, rng.choice(found), rng.random() < 0.5, self.moment(rng))
         self.done["merged"] += 1
         w.changed()
 
@@ -223,7 +308,7 @@ class Day:
             for t in w.teachers.values()
             if w.is_visible_teacher(t)
             and t.id in w.periods_by_teacher
-            and not any(w.declarations_by_period.get(p.training_record_id) for p in w.periods_by_teacher[t.id])
+            and not any(w.declarations_by_period.get(p.id) for p in w.periods_by_teacher[t.id])
         ]
         if undeclared:
             self.rng.choice(undeclared).removed = True
@@ -254,31 +339,6 @@ class Day:
             # a visible change, so that a client that misses it really holds stale data
             d.evidence_held = next(e for e in EVIDENCE_HELD[:3] if e != d.evidence_held)
             self.done["committed_late"] += 1
-
-
-def merge_teachers(world: World, records: RecordFactory, source: Teacher, destination: Teacher, at: datetime) -> None:
-    """RECT's admin merge: the source's periods (and so its declarations) move to the destination, which
-    records the change and is bumped; the declarations are not bumped, and the source vanishes."""
-    for period in world.periods_by_teacher.pop(source.id, []):
-        period.teacher_id = destination.id
-        world.periods_by_teacher[destination.id].append(period)
-    destination.id_changes.extend(source.id_changes)
-    destination.id_changes.append(IdChange(source.id, destination.id, at))
-    source.id_changes = []
-    destination.updated_at = at
-    source.merged_into, source.full_name, source.trn = destination.id, "", None
-    for transfer in world.transfers:
-        if transfer.teacher_id == source.id:
-            # the moved training periods are touched, so the transfer shows up under its new participant
-            transfer.teacher_id, transfer.updated_at = destination.id, at
-    # mentor_id is derived from the mentor's school periods in RECT, so it follows the merge (with no bump)
-    for period in world.periods.values():
-        if period.mentor_id == source.id:
-            period.mentor_id = destination.id
-    for declaration in world.declarations.values():
-        if declaration.mentor_id == source.id:
-            declaration.mentor_id = destination.id
-    records.merge_mentor(source.id, destination.id)
 
 
 def advance(world: World, days: int) -> dict[str, Any]:

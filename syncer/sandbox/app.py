@@ -4,10 +4,8 @@ api-facts §1.4 and §2."""
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
-from email.utils import format_datetime
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -15,74 +13,44 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
-from syncer.sandbox import activity, ecf_v2, events, serialize, writes
+from syncer.sandbox import activity, ecf_v2, events, partnership_writes, ruby, serialize, writes
 from syncer.sandbox.endpoints import Endpoint, Scoped, default_order, filtered, school_cohort
 from syncer.sandbox.http import RECT_JSON, UNAUTHORISED, Handler, bad_request, json_response
 from syncer.sandbox.model import LeadProvider
 from syncer.sandbox.profiles import PROFILES, RECT_V3, Profile
-from syncer.sandbox.query import BadRequest, Page, nested, parse_page, parse_sort, tied_positions, window_positions
+from syncer.sandbox.query import (
+    BadRequest,
+    Page,
+    ServerError,
+    nested,
+    parse_page,
+    parse_sort,
+    tied_positions,
+    window_positions,
+)
+from syncer.sandbox.throttle import (
+    DEFAULT_RATE_LIMIT,
+    DEFAULT_RATE_WINDOW,
+    RateLimiter,
+    SandboxMiddleware,
+    address_limit,
+)
 from syncer.sandbox.world import World
-
-DEFAULT_RATE_LIMIT = 1000
-DEFAULT_RATE_WINDOW = 300
-
-
-class RateLimiter:
-    """rack-attack's fixed window: the counter key is floor(now / window), so windows align to the epoch."""
-
-    def __init__(self, limit: int, window: int, clock: Callable[[], float] = time.time) -> None:
-        self.limit, self.window, self.clock = limit, window, clock
-        self.counts: dict[tuple[str, int], int] = {}
-
-    def allow(self, key: str) -> bool:
-        slot = math.floor(self.clock() / self.window)
-        count = self.counts.get((key, slot), 0) + 1
-        if count == 1:
-            self.counts = {k: v for k, v in self.counts.items() if k[1] == slot}
-        self.counts[(key, slot)] = count
-        return count <= self.limit
-
-
-class SandboxMiddleware:
-    """Rate limit on /api paths (keyed by the raw Authorization header) and the simulated clock's Date."""
-
-    def __init__(self, app: ASGIApp, world: World, limiter: RateLimiter) -> None:
-        self.app, self.world, self.limiter = app, world, limiter
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope["headers"])
-        auth = headers.get(b"authorization")
-        if scope["path"].startswith("/api/") and auth is not None and not self.limiter.allow(auth.decode("latin-1")):
-            await Response(b"Retry later\n", 429, headers={"content-type": "text/plain"})(scope, receive, send)
-            return
-        date_header = format_datetime(self.world.clock, usegmt=True).encode()
-
-        async def send_with_date(message: MutableMapping[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"date", date_header)]
-            await send(message)
-
-        await self.app(scope, receive, send_with_date)
 
 
 def authenticated(world: World, request: Request) -> LeadProvider | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return world.provider_for_token(token.strip())
+    """The provider whose token the Authorization header carries, read as Rails reads it (ruby.http_token)."""
+    token = ruby.http_token(request.headers.get("authorization", ""))
+    return world.provider_for_token(token) if token is not None else None
 
 
 def api(world: World, handler: Handler, profile: Profile = RECT_V3) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         provider = authenticated(world, request)
         if provider is None:
-            if request.headers.get("authorization", "").partition(" ")[2].strip() in profile.forbidden_tokens:
+            if ruby.http_token(request.headers.get("authorization", "")) in profile.forbidden_tokens:
                 return Response(b"", 403, media_type=profile.content_type)
             return json_response(UNAUTHORISED, 401, profile.content_type, profile.unauthorised_headers)
         try:
@@ -90,6 +58,10 @@ def api(world: World, handler: Handler, profile: Profile = RECT_V3) -> Callable[
                 return await handler(request, world, provider)
         except BadRequest as exc:
             return bad_request(exc, profile.content_type)
+        except ServerError:  # RECT's exceptions app answers JSON or HTML; ECF1's always JSON
+            if profile.no_route is not None:
+                return json_response({"error": "Internal server error"}, 500, profile.content_type)
+            return await server_error(request, RuntimeError())
 
     return endpoint
 
@@ -172,7 +144,8 @@ def listing(endpoint: Endpoint, query: Scoped, sort: str | None) -> Listing:
         rows = filtered(endpoint, query)
         order = default_order(endpoint, query)
         if endpoint.sort_columns is not None:
-            columns = parse_sort(sort, {k: f(query) for k, f in endpoint.sort_columns.items()})
+            model = endpoint.sort_model(sort or "") if endpoint.sort_model is not None else endpoint.sort_columns
+            columns = parse_sort(sort, {k: f(query) for k, f in model.items()})
             if columns:
                 rows = list(rows)
                 for column, descending in reversed(columns):
@@ -187,8 +160,9 @@ def listing(endpoint: Endpoint, query: Scoped, sort: str | None) -> Listing:
 def list_handler(endpoint: Endpoint, media_type: str = RECT_JSON) -> Handler:
     async def handle(request: Request, world: World, provider: LeadProvider) -> Response:
         query = scoped(request, world, provider, endpoint)
-        page = parse_page(request.query_params.multi_items())
-        parts = listing(endpoint, query, request.query_params.get("sort")).page(page)
+        found = listing(endpoint, query, request.query_params.get("sort"))
+        # after the filters: RECT's index reads them (a bad updated_since is a 400) before it pages
+        parts = found.page(parse_page(request.query_params.multi_items()))
         if not parts:
             return Response(b'{"data":[]}', media_type=media_type)
         parts[0] = b'{"data":[' + parts[0]  # the wrapper joins in with the items: one copy of the body, not three
@@ -281,8 +255,13 @@ def tick(world: World) -> Callable[[Request], Awaitable[Response]]:
     return handle
 
 
+def wants_json(request: Request) -> bool:
+    """Whether RECT's exceptions app (R:app/controllers/errors_controller.rb) answers in JSON rather than HTML."""
+    return "json" in request.headers.get("accept", "") or request.url.path.endswith(".json")
+
+
 async def not_found(request: Request, exc: Exception) -> Response:
-    if "json" in request.headers.get("accept", "") or request.url.path.endswith(".json"):
+    if wants_json(request):
         return json_response({"error": "Resource not found"}, 404)
     html = "<html><body><h1>Page not found</h1></body></html>"
     return Response(html, 404, media_type="text/html; charset=utf-8")
@@ -298,7 +277,10 @@ def fixed_not_found(profile: Profile) -> Callable[[Request, Exception], Awaitabl
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
-    return json_response({"error": "Internal server error"}, 500)
+    if wants_json(request):
+        return json_response({"error": "Internal server error"}, 500)
+    html = "<html><body><h1>Sorry, there is a problem with the service</h1></body></html>"
+    return Response(html, 500, media_type="text/html; charset=utf-8")
 
 
 def create_app(
@@ -307,8 +289,10 @@ def create_app(
     rate_window: int = DEFAULT_RATE_WINDOW,
     api_profile: str = "rect-v3",
     clock: Callable[[], float] = time.time,
+    ip_rate_limit: int | None = None,
 ) -> ASGIApp:
-    """`clock` is the rate limiter's wall clock (tests pass a fake one)."""
+    """`clock` is the rate limiters' wall clock (tests pass a fake one); `ip_rate_limit` the per-address limit of a
+    profile that has one (address_limit())."""
     profile = PROFILES[api_profile]
     prefix, media = profile.prefix, profile.content_type
     routes = [
@@ -332,7 +316,8 @@ def create_app(
     ]
     if profile.writes:
         routes += [
-            Route(f"{prefix}{path}", api(world, handler), methods=[method]) for path, method, handler in writes.ROUTES
+            Route(f"{prefix}{path}", api(world, handler), methods=[method])
+            for path, method, handler in (*writes.ROUTES, *partnership_writes.ROUTES)
         ]
     missing = not_found if profile.no_route is None else fixed_not_found(profile)
     routes += [
@@ -346,4 +331,7 @@ def create_app(
         500: server_error,
     }
     app = Starlette(routes=routes, exception_handlers=handlers)
-    return SandboxMiddleware(app, world, RateLimiter(rate_limit, rate_window, clock))
+    per_address = None
+    if profile.per_address_throttle:
+        per_address = RateLimiter(address_limit(rate_limit, ip_rate_limit), rate_window, clock)
+    return SandboxMiddleware(app, world, RateLimiter(rate_limit, rate_window, clock), per_address)

@@ -54,12 +54,13 @@ def trn_validated(world: World, teacher: Teacher) -> bool:
     return teacher.trn is not None and teacher.id not in ecf1_duplicate_users.user_ids(world)
 
 
-def ecf_enrolment(world: World, teacher: Teacher, rect: Item) -> Item:
+def ecf_enrolment(world: World, teacher: Teacher, rect: Item, profile_id: str) -> Item:
+    """`profile_id`: the participant profile's id, ECF1's training_record_id (a merge moves the profile, id and all)."""
     withdrawal = rect["withdrawal"]
     if withdrawal is not None:
         withdrawal = {**withdrawal, "reason": ECF_WITHDRAWAL.get(withdrawal["reason"], withdrawal["reason"])}
     return {
-        "training_record_id": rect["training_record_id"],
+        "training_record_id": profile_id,
         "email": rect["email"],
         "mentor_id": rect["mentor_id"],
         "school_urn": rect["school_urn"],
@@ -86,7 +87,11 @@ def ecf_enrolment(world: World, teacher: Teacher, rect: Item) -> Item:
 def participant(world: World, teacher: Teacher, provider_id: str) -> Item:
     served = serialize.participant(world, teacher, provider_id)
     attributes = served["attributes"]
-    attributes["ecf_enrolments"] = [ecf_enrolment(world, teacher, e) for e in attributes["ecf_enrolments"]]
+    periods = world.latest_periods(teacher.id, provider_id)  # what the RECT enrolments were made from, in order
+    attributes["ecf_enrolments"] = [
+        ecf_enrolment(world, teacher, e, p.profile_id)
+        for e, p in zip(attributes["ecf_enrolments"], periods, strict=True)
+    ]
     return served
 
 
@@ -107,6 +112,27 @@ def statement(world: World, record: Statement, provider_id: str) -> Item:
     attributes = serialize.statement(world, record, provider_id)["attributes"]
     ordered = {"month": attributes.pop("month"), "year": attributes.pop("year"), "type": "ecf", **attributes}
     return item(record.id, "statement", ordered)
+
+
+def unfunded_mentor_scope(world: World, provider_id: str) -> list[Teacher]:
+    """The mentors named by this provider's participants' latest induction records whose own *mentor* profile it
+    does not train (E:app/services/api/v3/ecf/unfunded_mentors_query.rb): unlike RECT, a mentor the provider trains
+    as an ECT is still listed, as the ECT profile is another participant profile."""
+
+    def build() -> list[Teacher]:
+        trained = {
+            p.teacher_id
+            for p in world.periods.values()
+            if p.lead_provider_id == provider_id and p.participant_type == "mentor"
+        }
+        found = [
+            world.teachers[m]
+            for m in world.mentor_assignments(provider_id)
+            if m not in trained and world.is_visible_teacher(world.teachers[m])
+        ]
+        return sorted(found, key=attrgetter("created_at"))
+
+    return world.cached((PROFILE, "unfunded_mentors", provider_id), build)
 
 
 def unfunded_mentor(world: World, record: Teacher, provider_id: str) -> Item:
@@ -158,10 +184,32 @@ def delivery_partner(world: World, record: DeliveryPartner, provider_id: str) ->
     )
 
 
+def partnered(world: World, school_id: str, cohort: int) -> bool:
+    """ECF1's School#partnered?: an unchallenged partnership with any provider in the cohort."""
+    return any(challenge(p) is None for p in world.school_partnerships(school_id, cohort))
+
+
+def school_scope(world: World, cohort: int) -> list[School]:
+    """Eligible schools, or ones any provider is partnered with, unchallenged, in the cohort
+    (E:app/services/api/v3/ecf/schools_query.rb): a challenged partnership does not keep an ineligible school."""
+
+    def build() -> list[School]:
+        listed = (
+            s
+            for s in world.schools.values()
+            if cohort in s.cohorts and (s.cohorts[cohort].eligible or partnered(world, s.id, cohort))
+        )
+        return sorted(listed, key=attrgetter("created_at"))
+
+    return world.cached((PROFILE, "schools", cohort), build)
+
+
 def school(world: World, record: School, provider_id: str, cohort: int) -> Item:
-    """RECT's school without the expression of interest and induction tutor, and ECF1's `updated_at`."""
+    """RECT's school without the expression of interest and induction tutor, with ECF1's `in_partnership`
+    (E:app/serializers/api/v3/ecf/school_serializer.rb) and `updated_at`."""
     served = serialize.school(world, record, provider_id, cohort)
     attributes = served["attributes"]
+    attributes["in_partnership"] = partnered(world, record.id, cohort)
     for absent in ("expression_of_interest", "induction_tutor_name", "induction_tutor_email"):
         del attributes[absent]
     attributes["updated_at"] = ts(school_updated_at(Scoped(world, provider_id, {}, cohort), record))
@@ -220,6 +268,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ecf1(
         "schools",
         path="/schools/ecf",
+        scope=lambda q: school_scope(q.world, q.cohort) if q.cohort is not None else [],
         serialize=lambda q, r: school(q.world, r, q.provider_id, q.cohort or 0),
         updated_at=school_changed_at,  # schools OR any school_cohorts (api-facts §1.3)
         sort_columns=plain_sort(school_updated_at),
@@ -227,6 +276,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ecf1(
         "unfunded-mentors",
         path="/unfunded-mentors/ecf",
+        scope=lambda q: unfunded_mentor_scope(q.world, q.provider_id),
         serialize=lambda q, r: unfunded_mentor(q.world, r, q.provider_id),
         updated_at=own_updated_at,  # users.updated_at (api-facts §1.3)
         sort_columns=plain_sort(own_updated_at),

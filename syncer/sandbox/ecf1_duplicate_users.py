@@ -37,15 +37,15 @@ MAX_DECLARED = 2  # a provider that notices the duplicate stops declaring for it
 def candidates(world: WorldState) -> dict[str, list[TrainingPeriod]]:
     """Per provider, its enrolments of teachers with a TRN and a declaration a duplicate could repeat, in creation
     order (the insertion order of the world's periods, which is deterministic)."""
-    taken = {d.original.training_record_id for d in world.ecf1_duplicates}
+    taken = {d.original.id for d in world.ecf1_duplicates}
     found: dict[str, list[TrainingPeriod]] = {p: [] for p in world.providers}
     for period in world.periods.values():
-        if period.training_record_id in taken:
+        if period.id in taken:
             continue
         teacher = world.teachers[period.teacher_id]
         if teacher.trn is None or not world.is_visible_teacher(teacher):
             continue
-        if any(d.state in DUPLICATE_OF for d in world.declarations_by_period.get(period.training_record_id, ())):
+        if any(d.state in DUPLICATE_OF for d in world.declarations_by_period.get(period.id, ())):
             found[period.lead_provider_id].append(period)
     return found
 
@@ -54,7 +54,7 @@ def register(world: WorldState, rng: random.Random, original: TrainingPeriod, lo
     """The teacher of `original` registered again between `low` and `high`, and the provider declaring for the new
     user what it had already declared for the first one. False when nothing fits in that time."""
     live = sorted(
-        (d for d in world.declarations_by_period[original.training_record_id] if d.state in DUPLICATE_OF),
+        (d for d in world.declarations_by_period[original.id] if d.state in DUPLICATE_OF),
         key=lambda d: d.created_at,
     )
     low = max(low, live[0].created_at + timedelta(seconds=1))
@@ -65,8 +65,9 @@ def register(world: WorldState, rng: random.Random, original: TrainingPeriod, lo
     user = Teacher(new_id(rng), teacher.full_name, teacher.trn, at, at, at)
     period = replace(
         original,
-        training_record_id=new_id(rng),
+        id=new_id(rng),
         teacher_id=user.id,
+        profile_id=user.training_record_id(original.participant_type),
         email=f"{teacher.full_name.lower().replace(' ', '.')}.{rng.randrange(10**6)}@example.net",
         mentor_id=None,  # the second registration was never assigned a mentor
         finished_on=None,

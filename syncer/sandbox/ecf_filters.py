@@ -7,77 +7,28 @@ by Rack) goes to Ruby's `Time.iso8601` as it is, and only if that fails, once mo
 unconditional second decode turns it into a space and answers 400. A literal `+` still decodes to a space and fails
 in both. The 400's detail says "RCF3339" [sic] (E:config/locales/en.yml `invalid_updated_since_filter`).
 
-`Time.iso8601` is Ruby's `Time.xmlschema` (lib/time.rb): `YYYY-MM-DDThh:mm:ss`, optional fraction, optional `Z` or
-`±hh[:mm]`, or a date alone with an optional zone; case-insensitive, surrounding whitespace allowed. Without a zone
-the time is server-local, which is UTC in ECF1 (api-facts §8). Fields are range-checked as `Time.utc` does (month
-1-12, day 1-31, hour 0-24, minute 0-59, second 0-60) and then normalised, so 31 February is 3 March and 24:00:00 is
-the next midnight.
+`Time.iso8601` is read as ruby.py reads it (the time library's xmlschema; ECF1 runs Ruby 3.2).
 """
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
-from urllib.parse import unquote_plus
 
+from syncer.sandbox import ruby
 from syncer.sandbox.endpoints import Scoped
 from syncer.sandbox.query import BadRequest
 
 INVALID = "The filter '#/updated_since' must be a valid RCF3339 date"
-ZONE = r"(Z|[+-]\d\d(?::?\d\d)?)?"
-DATETIME_RE = re.compile(
-    r"\A\s*(-?\d+)-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?" + ZONE + r"\s*\Z", re.IGNORECASE | re.ASCII
-)
-DATE_RE = re.compile(r"\A\s*(-?\d+)-(\d\d)-(\d\d)" + ZONE + r"\s*\Z", re.IGNORECASE | re.ASCII)
-BAD_PERCENT_RE = re.compile(r"%(?![0-9a-fA-F]{2})")
-EARLIEST = datetime.min.replace(tzinfo=UTC)
-LATEST = datetime.max.replace(tzinfo=UTC)
-
-
-def ruby_iso8601(text: str) -> datetime | None:
-    """Ruby's Time.iso8601 on a UTC server, or None where it raises ArgumentError."""
-    match = DATETIME_RE.match(text)
-    if match:
-        year, month, day, hour, minute, second, fraction, zone = match.groups()
-    else:
-        match = DATE_RE.match(text)
-        if not match:
-            return None
-        (year, month, day, zone), hour, minute, second, fraction = match.groups(), "0", "0", "0", None
-    fields = [int(v) for v in (month, day, hour, minute, second)]
-    mon, mday, hours, minutes, seconds = fields
-    if not (1 <= mon <= 12 and 1 <= mday <= 31 and 0 <= hours <= 24 and minutes <= 59 and seconds <= 60):
-        return None
-    if hours == 24 and (minutes or seconds):
-        return None
-    offset = timedelta(0)
-    if zone and zone.upper() != "Z":
-        digits = zone[1:].replace(":", "")
-        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0)) * (-1 if zone[0] == "-" else 1)
-        if abs(offset) >= timedelta(days=1):
-            return None  # Time#localtime refuses a UTC offset of a day or more
-    micros = int(fraction[1:7].ljust(6, "0")) if fraction else 0
-    if int(year) < 1:
-        return EARLIEST  # before every record; Python has no year 0
-    if int(year) > 9999:
-        return LATEST
-    try:
-        moment = datetime(int(year), mon, 1, tzinfo=UTC) + timedelta(
-            days=mday - 1, hours=hours, minutes=minutes, seconds=seconds, microseconds=micros
-        )
-        return moment - offset
-    except OverflowError:
-        return LATEST if int(year) > 1 else EARLIEST
 
 
 def parse_updated_since(raw: str) -> datetime | None:
     """ECF1's updated_since: None (no filter) when blank; the raw value first, then decoded once more; else 400."""
-    if not raw.strip():
+    if ruby.blank(raw):
         return None
-    found = ruby_iso8601(raw)
-    if found is None and not BAD_PERCENT_RE.search(raw):  # URI.decode_www_form_component raises on a bad escape
-        found = ruby_iso8601(unquote_plus(raw))
+    found = ruby.iso8601(raw)
+    if found is None and (decoded := ruby.decode_www_form_component(raw)) is not None:
+        found = ruby.iso8601(decoded)  # URI.decode_www_form_component raises on a bad escape: then a 400
     if found is None:
         raise BadRequest(INVALID)
     return found

@@ -4,7 +4,8 @@ columns and serializer per endpoint. The request handlers in app.py loop over th
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import compress, repeat
@@ -12,14 +13,16 @@ from operator import attrgetter
 from typing import Any
 
 from syncer.sandbox import serialize
-from syncer.sandbox.query import BadRequest, csv_values, is_uuid, is_year, parse_updated_since
+from syncer.sandbox import sort_columns as model_columns
+from syncer.sandbox.query import BadRequest, csv_values, is_uuid, is_year, parse_updated_since, ruby_to_i
 from syncer.sandbox.world import World
 
 Record = Any
 Filters = dict[str, str]
 Filter = Callable[["Scoped", str, list[Record]], list[Record]]  # a filter's rows for its raw value
-SortColumns = dict[str, Callable[["Scoped"], Callable[[Record], Any]]]  # a sort name -> the key it sorts by
+SortColumns = Mapping[str, Callable[["Scoped"], Callable[[Record], Any]]]  # a sort name -> the key it sorts by
 TRAINING_STATUSES = ("active", "deferred", "withdrawn")
+NUMERIC_RE = re.compile(r"\A\s*[+-]?\d", re.ASCII)  # ActiveModel::Type::Helpers::Numeric::NUMERIC_REGEX
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class Endpoint:
     ident: Callable[[Record], str] = lambda r: str(r.id)
     filters: dict[str, Filter] = field(default_factory=dict)
     sort_columns: SortColumns | None = None
+    # the columns for a given `sort` string, where the model sorted depends on it (schools); else sort_columns
+    sort_model: Callable[[str], SortColumns] | None = None
     cohort_required: bool = False
     profile: str = "rect-v3"  # the API profile serving it (a key of the world's caches)
     since_exclusive: bool = False  # ECF1 v1/v2 declarations: updated_at > updated_since (api-facts §1.1)
@@ -152,7 +157,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "training_status": training_status_filter,
             "from_participant_id": from_participant_filter,
         },
-        sort_columns=plain_sort(own_updated_at),
+        sort_columns=model_columns.teacher(own_updated_at, own_updated_at, unfunded_mentor_updated_at),
     ),
     provider_list(
         "participant-declarations",
@@ -179,7 +184,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "cohort": by_values(lambda q, p: {str(p.cohort)}, is_year),
             "delivery_partner_id": by_values(lambda q, p: {p.delivery_partner_id}, any_value),
         },
-        sort_columns=plain_sort(own_updated_at),
+        sort_columns=model_columns.school_partnership(own_updated_at),
     ),
     provider_list(
         "delivery-partners",
@@ -189,7 +194,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "cohort": by_values(lambda q, d: {str(c) for c in d.cohorts_by_provider.get(q.provider_id, [])}, is_year)
         },
         updated_at=None,  # updated_since is silently ignored here
-        sort_columns=plain_sort(own_updated_at),
+        sort_columns=model_columns.delivery_partner(own_updated_at),
     ),
     Endpoint(
         name="schools",
@@ -200,7 +205,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         order=CREATED_AT,
         updated_at=school_updated_at,
         filters={"urn": urn_filter},
-        sort_columns=plain_sort(school_updated_at),
+        sort_columns=model_columns.school(),
+        sort_model=model_columns.schools(school_updated_at),
         cohort_required=True,
     ),
     provider_list(
@@ -208,7 +214,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         World.unfunded_mentor_scope,
         serialize.unfunded_mentor,
         updated_at=unfunded_mentor_updated_at,
-        sort_columns=plain_sort(unfunded_mentor_updated_at),
+        sort_columns=model_columns.teacher(unfunded_mentor_updated_at, own_updated_at, unfunded_mentor_updated_at),
     ),
     provider_list(
         "participants/transfers",
@@ -216,18 +222,20 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         serialize.participant_transfer,
         updated_at=transfer_updated_at,
         # sort uses Teacher columns, so updated_at is the teacher's, not the transfer's (trap 2)
-        sort_columns=plain_sort(own_updated_at),
+        sort_columns=model_columns.teacher(own_updated_at, own_updated_at, unfunded_mentor_updated_at),
     ),
 )
 BY_NAME = {e.name: e for e in ENDPOINTS}
 
 
 def school_cohort(filters: Filters) -> int | None:
-    """`filter[cohort]` is mandatory on /schools; an unknown or invalid year gives an empty list."""
+    """`filter[cohort]` must be present on /schools (R:app/controllers/concerns/api/filter_validatable.rb checks the
+    key only); its value is ContractPeriod.find_by(year:), which casts it as ActiveModel's Integer type does: blank or
+    not starting like a number is no year (an empty list), else String#to_i ("2024,2025" is 2024)."""
     raw = filters.get("cohort")
-    if raw is None or not raw.strip():
+    if raw is None:
         raise BadRequest("The filter '#/cohort' must be included in your request", title="Bad parameter")
-    return int(raw) if is_year(raw.strip()) else None
+    return ruby_to_i(raw) if NUMERIC_RE.match(raw) else None
 
 
 def filtered(endpoint: Endpoint, query: Scoped) -> list[Record]:

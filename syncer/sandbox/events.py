@@ -8,7 +8,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from syncer.sandbox.activity import merge_teachers
+from syncer.sandbox import lifecycle, mentorships
 from syncer.sandbox.factory import RecordFactory
 from syncer.sandbox.model import LeadProvider
 from syncer.sandbox.world import World
@@ -28,13 +28,10 @@ def pick(rng: random.Random, rows: list[Any], what: str) -> Any:
 
 
 def merge(world: World, records: RecordFactory, provider: LeadProvider, rng: random.Random) -> dict[str, Any]:
-    """Two of this provider's participants are found to be one person: the first merges into the second."""
-    declared = {d.training_period.teacher_id for d in world.declaration_scope(provider.id)}
-    candidates = [t for t in world.participants(provider.id) if t.id in declared]
-    if len(candidates) < 2:
-        raise EventRefused("fewer than two participants with declarations")
-    source, destination = rng.sample(candidates, 2)
-    merge_teachers(world, records, source, destination, world.clock)
+    """Two of this provider's participants are found to be one person registered twice: the first registration, and
+    with it its declarations, merges into the second."""
+    duplicate = pick(rng, lifecycle.pending(world, provider.id), "participant registered twice")
+    source, destination = lifecycle.merge_duplicate(world, records, duplicate, True, world.clock)
     return {"from_participant_id": source.id, "to_participant_id": destination.id}
 
 
@@ -44,7 +41,7 @@ def remove_registered_in_error(
     undeclared = [
         t
         for t in world.participants(provider.id)
-        if not any(world.declarations_by_period.get(p.training_record_id) for p in world.periods_by_teacher[t.id])
+        if not any(world.declarations_by_period.get(p.id) for p in world.periods_by_teacher[t.id])
     ]
     teacher = pick(rng, undeclared, "participant without declarations")
     teacher.removed = True
@@ -96,20 +93,28 @@ def train_unfunded_mentor(
         teacher, provider, assignment.cohort, "mentor", schedule, world.today, school_id=assignment.school_id
     )
     period.created_at = teacher.updated_at = world.clock
-    return {"participant_id": teacher.id, "training_record_id": period.training_record_id}
+    return {"participant_id": teacher.id, "training_record_id": teacher.training_record_id(period.participant_type)}
 
 
 def school_ineligible(
     world: World, records: RecordFactory, provider: LeadProvider, rng: random.Random
 ) -> dict[str, Any]:
+    """A school no provider is partnered with becomes ineligible: it leaves /schools (a partnership with any provider
+    would keep it listed)."""
     cohort = max(world.school_cohorts())
-    listed = [
-        s for s in world.school_scope(provider.id, cohort) if not world.has_partnership(provider.id, s.id, cohort)
-    ]
+    listed = [s for s in world.school_scope(provider.id, cohort) if not world.in_partnership(s.id, cohort)]
     school = pick(rng, listed, "unpartnered school")
     school.cohorts[cohort].eligible = False
     school.cohorts[cohort].updated_at = world.clock
     return {"school_id": school.id, "cohort": str(cohort)}
+
+
+def end_mentorship(world: World, records: RecordFactory, provider: LeadProvider, rng: random.Random) -> dict[str, Any]:
+    """A mentor this provider sees only as unfunded stops mentoring: they leave /unfunded-mentors, and their mentees
+    show no mentor (mentorships.py)."""
+    mentor = pick(rng, world.unfunded_mentor_scope(provider.id), "unfunded mentor")
+    ended = mentorships.stop_mentoring(world, mentor.id, world.clock)
+    return {"participant_id": mentor.id, "mentorships_ended": ended}
 
 
 EVENTS: dict[str, Event] = {
@@ -119,6 +124,7 @@ EVENTS: dict[str, Event] = {
     "delete_statement": delete_statement,
     "train_unfunded_mentor": train_unfunded_mentor,
     "school_ineligible": school_ineligible,
+    "end_mentorship": end_mentorship,
 }
 
 

@@ -171,7 +171,7 @@ class RecordFactory:
             self.moment(min(started_on - timedelta(days=rng.randrange(0, 20)), self.today)),
         )
         period = TrainingPeriod(
-            training_record_id=new_id(rng),
+            id=new_id(rng),
             teacher_id=teacher.id,
             lead_provider_id=provider.id,
             participant_type=role,
@@ -192,6 +192,7 @@ class RecordFactory:
             overall_induction_start_date=started_on if role == "ect" else None,
             induction_end_date=None,
             working_pattern=rng.choice(("full_time", "full_time", "part_time")) if role == "ect" else None,
+            profile_id=teacher.training_record_id(role),
         )
         w.add_period(period)
         if role == "mentor":
@@ -241,7 +242,7 @@ class RecordFactory:
         w.transfers.append(
             Transfer(
                 teacher_id=teacher.id,
-                training_record_id=old.training_record_id,
+                period_id=old.id,
                 transfer_type="new_provider",
                 leaving_urn=old.school_urn,
                 leaving_provider_id=previous.id,
@@ -272,6 +273,16 @@ class RecordFactory:
     def declare_history(self, period: TrainingPeriod, stop: date) -> None:
         rng = self.rng
         statements = self.statements[(period.lead_provider_id, period.cohort)]
+        # a transferred participant's milestones held with the previous provider: RECT refuses them again (refused
+        # ones are still drawn, and dropped, so that what follows comes from the same random stream as without them)
+        held = self.world.held_elsewhere(period)
+        # nor a declaration dated after the withdrawal or deferral that stops the history (R: create.rb,
+        # teacher_not_withdrawn_before_declaration_date): the day it stops on may end before its milestone's hour
+        stopped = min((s[1] for s in (period.withdrawal, period.deferral) if s is not None), default=None)
+
+        def refused(dtype: str, declaration: Declaration) -> bool:
+            return dtype in held or (stopped is not None and declaration.declaration_date > stopped)
+
         for dtype in milestone_types(period.schedule_identifier, period.participant_type, period.cohort):
             on = add_months(period.started_on, MILESTONE_MONTHS[dtype]) + timedelta(days=rng.randrange(25))
             if on > stop or on >= self.today or rng.random() < 0.02:
@@ -280,10 +291,11 @@ class RecordFactory:
             if declaration is None:
                 break
             self.maybe_void(declaration, statements)
-            self.world.add_declaration(declaration)
+            if not refused(dtype, declaration):
+                self.world.add_declaration(declaration)
             if declaration.payment_status == "voided":  # a provider voids a mistake and declares again
                 again = self.declaration_for(period, dtype, min(on + timedelta(days=7), self.today), statements)
-                if again is not None:
+                if again is not None and not refused(dtype, again):
                     self.world.add_declaration(again)
             if dtype == "completed":
                 period.finished_on = on + timedelta(days=30)

@@ -16,8 +16,9 @@ from starlette.types import ASGIApp
 
 
 class InProcessTransport(httpx.BaseTransport):
-    def __init__(self, app: ASGIApp) -> None:
-        self._asgi = httpx.ASGITransport(app=app)
+    def __init__(self, app: ASGIApp, client: tuple[str, int] = ("127.0.0.1", 123)) -> None:
+        """`client` is the peer address the app sees (the sandbox throttles per address)."""
+        self._asgi = httpx.ASGITransport(app=app, client=client)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="sandbox-in-process", daemon=True)
         self._thread.start()

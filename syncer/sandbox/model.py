@@ -7,6 +7,7 @@ serializers compute them, so the traps a sync client must survive appear for the
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -85,6 +86,13 @@ class IdChange:
     changed_at: datetime
 
 
+def derived_id(*parts: str) -> str:
+    """A version-4-shaped UUID that is a function of `parts`: an id that belongs to another record draws nothing from
+    the world's random streams, so adding it leaves every seed's world as it was."""
+    h = hashlib.md5(":".join(parts).encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
+
+
 @dataclass(slots=True)
 class Teacher:
     id: str
@@ -96,13 +104,25 @@ class Teacher:
     id_changes: list[IdChange] = field(default_factory=list)
     merged_into: str | None = None
     removed: bool = False
+    duplicate_of: str | None = None  # a second registration of this teacher, until an admin merges the two
+    # the API's training_record_id per role: the teacher's, not a training period's, so the same across periods,
+    # providers, transfers and merges (R: teachers.api_ect_training_record_id, api_mentor_training_record_id)
+    record_ids: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.record_ids = {role: derived_id(self.id, role) for role in COURSES}
+
+    def training_record_id(self, role: str) -> str:
+        return self.record_ids[role]
 
 
 @dataclass(slots=True)
 class TrainingPeriod:
-    """One enrolment: a teacher's training with one provider in one role (the API's training_record_id)."""
+    """A teacher's training with one provider in one role, from a start to a finish. The API lists the latest one per
+    provider and role as an enrolment, under its teacher's training_record_id for the role (Teacher.record_ids), not
+    an id of its own."""
 
-    training_record_id: str
+    id: str  # the period's own key in the world, never served
     teacher_id: str
     lead_provider_id: str
     participant_type: str
@@ -122,6 +142,9 @@ class TrainingPeriod:
     overall_induction_start_date: date | None
     induction_end_date: date | None
     working_pattern: str | None
+    # ECF1's participant profile id, which ECF1 serves as training_record_id: the registering teacher's id for the
+    # role, kept by the period when a merge moves it to another teacher (E: profiles move with their user's merge)
+    profile_id: str
     withdrawal: tuple[str, datetime] | None = None
     deferral: tuple[str, datetime] | None = None
     mentor_funding_end_date: date | None = None
@@ -142,6 +165,11 @@ class TrainingPeriod:
         if self.finished_on is not None:
             return "leaving" if self.finished_on >= today else "left"
         return "active"
+
+    def contains(self, day: date) -> bool:
+        """Whether `day` falls in the period, both ends included (R: the `range` column, daterange '[]', which the
+        contains_today scope reads): a deferred or withdrawn period counts while its dates say so."""
+        return self.started_on <= day and (self.finished_on is None or self.finished_on >= day)
 
 
 @dataclass(slots=True)
@@ -217,8 +245,8 @@ def new_declaration(
 class SchoolCohort:
     updated_at: datetime
     induction_programme_choice: str
-    interested_provider_ids: set[str] = field(default_factory=set)
-    eligible: bool = True  # an ineligible school is listed only to providers partnered with it
+    interested_provider_ids: set[str] = field(default_factory=set)  # expressions of interest, by provider
+    eligible: bool = True  # an ineligible school is still listed while any provider is partnered with it
 
 
 @dataclass(slots=True)
@@ -249,14 +277,13 @@ class Partnership:
     delivery_partner_id: str
     cohort: int
     created_at: datetime
-    updated_at: datetime
-    participants_currently_training: int = 0
+    updated_at: datetime  # the only touch of participants_currently_training is the nightly job (activity.py)
 
 
 @dataclass(slots=True)
 class Transfer:
     teacher_id: str
-    training_record_id: str
+    period_id: str  # the leaving training period
     transfer_type: str
     leaving_urn: str
     leaving_provider_id: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from syncer.sandbox import ecf1_duplicate_users
+from syncer.sandbox import ecf1_duplicate_users, lifecycle
 from syncer.sandbox.factory import RecordFactory
 from syncer.sandbox.generate import make_delivery_partners, make_providers, make_schools
 from syncer.sandbox.model import COHORTS
@@ -38,7 +38,8 @@ def populate(world: WorldState, records: RecordFactory, providers: int) -> None:
         for cohort, role in plan:
             records.add_participant(provider, cohort, role)
     settle_statements(world)
-    world.recount_partnerships(touch=False)
+    # from its own random stream, like the ECF1 duplicates below: the rest of the history is the same without them
+    lifecycle.seed_duplicates(world, records.latest)
     # last, from its own random stream: the RECT world is already complete
     ecf1_duplicate_users.generate(world, records.latest)
 

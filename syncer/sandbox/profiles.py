@@ -30,6 +30,7 @@ class Profile:
     csv: tuple[str, ...] = ()  # endpoints that also answer at <path>.csv (ECF1 v1/v2)
     writes: bool = False  # the lead-provider write endpoints (RECT only, for now)
     aliases: tuple[tuple[str, str], ...] = ()  # (path, endpoint name): a list, and its .csv, at a second path
+    per_address_throttle: bool = False  # RECT's catch-all per address counts /api too; ECF1's skips /api
 
     def endpoint(self, name: str) -> Endpoint:
         return next(e for e in self.endpoints if e.name == name)
@@ -43,6 +44,7 @@ RECT_V3 = Profile(
     not_found=NOT_FOUND,
     no_route=None,
     writes=True,
+    per_address_throttle=True,
 )
 ECF_V3 = replace(
     RECT_V3,
@@ -55,6 +57,7 @@ ECF_V3 = replace(
     forbidden_tokens=frozenset({ECF_NON_PROVIDER_TOKEN}),
     transfers_show="/participants/ecf/{id}/transfers",
     writes=False,
+    per_address_throttle=False,
 )
 ECF_V2 = replace(
     ECF_V3,

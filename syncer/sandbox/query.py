@@ -1,6 +1,6 @@
 """Query-string handling exactly as the real service does it: nested `filter[...]`/`page[...]` keys,
-countless pagination, inclusive second-precision `updated_since` that rejects `+hh:mm`, CSV filters whose
-invalid values are silently dropped, and ORDER BY with no tiebreaker."""
+countless pagination, `updated_since` read as Ruby's Time.iso8601 after a second decoding (so `+hh:mm` fails),
+CSV filters whose invalid values are silently dropped, and ORDER BY with no tiebreaker."""
 
 from __future__ import annotations
 
@@ -9,21 +9,18 @@ import zlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from itertools import compress
 from operator import eq
 from typing import Any, TypeVar
-from urllib.parse import unquote_plus
+
+from syncer.sandbox import ruby
 
 T = TypeVar("T")
 
 DEFAULT_PER_PAGE = 100
 MAX_PER_PAGE = 3000
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-ISO8601_RE = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})"
-    r"(?:T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}(?::?\d{2})?)?)?$"
-)
 RUBY_INTEGER_RE = re.compile(r"\s*([+-]?\d+(?:_\d+)*)", re.ASCII)
 PAGE_DETAIL = "The '#/page[page]' and '#/page[per_page]' parameter values must be a valid positive number"
 
@@ -45,17 +42,29 @@ class Page:
         return (self.number - 1) * self.size
 
 
+class ServerError(Exception):
+    """What Rails answers with its 500 page: an exception the controller does not rescue."""
+
+
 def nested(params: Sequence[tuple[str, str]], name: str) -> dict[str, str]:
-    """`filter[cohort]=2021` -> {"cohort": "2021"}; a bare `filter=x` is not a hash and is refused."""
+    """`filter[cohort]=2021` -> {"cohort": "2021"}. A `filter` that Rack does not parse into a hash (`filter=x`,
+    `filter[]=x`) is refused with 400 (R:app/controllers/concerns/api/filter_validatable.rb). A bare `page=2` is a 500
+    in RECT: Paginatable's `params.dig(:page, :per_page)` calls String#dig, a TypeError nothing rescues; with a
+    nested `page[...]` beside it, Rack refuses the clash while parsing (a 400)."""
     found: dict[str, str] = {}
     prefix = name + "["
+    bare = False
     for key, value in params:
-        if key == name:
+        if key == name or key.startswith(name + "[]"):
             if name == "filter":
                 raise BadRequest("Filter must be a hash", title="Bad parameter")
-            raise BadRequest(PAGE_DETAIL)
-        if key.startswith(prefix) and key.endswith("]"):
+            bare = True
+        elif key.startswith(prefix) and key.endswith("]"):
             found[key[len(prefix) : -1]] = value
+    if bare:
+        if found:
+            raise BadRequest(PAGE_DETAIL)
+        raise ServerError(f"String does not have #dig method ({name})")
     return found
 
 
@@ -79,24 +88,17 @@ def parse_page(params: Sequence[tuple[str, str]]) -> Page:
     return Page(values[0], min(values[1], MAX_PER_PAGE))
 
 
-def parse_updated_since(raw: str) -> datetime:
-    """Decoded a second time (so `+` becomes a space and any `+hh:mm` offset fails), then ISO 8601."""
-    match = ISO8601_RE.match(unquote_plus(raw))
-    if not match:
+def parse_updated_since(raw: str) -> datetime | None:
+    """RECT's updated_since (R:app/controllers/concerns/api/date_filterable.rb): None (no filter) when blank, else
+    the value decoded a second time (so `+` becomes a space and any `+hh:mm` offset fails) read by Ruby's
+    Time.iso8601 (ruby.py); a stray `%` or anything Time.iso8601 refuses is a 400."""
+    if ruby.blank(raw):
+        return None
+    decoded = ruby.decode_www_form_component(raw)
+    found = ruby.iso8601(decoded) if decoded is not None else None
+    if found is None:
         raise BadRequest("The filter '#/updated_since' must be a valid ISO 8601 date")
-    year, month, mday, hour, minute, second, fraction, zone = match.groups()
-    try:
-        moment = datetime(int(year), int(month), int(mday), int(hour or 0), int(minute or 0), int(second or 0))
-    except ValueError as exc:
-        raise BadRequest("The filter '#/updated_since' must be a valid ISO 8601 date") from exc
-    if fraction:
-        moment += timedelta(microseconds=int(fraction[:6].ljust(6, "0")))
-    offset = timedelta(0)
-    if zone and zone != "Z":
-        sign = -1 if zone[0] == "-" else 1
-        digits = zone[1:].replace(":", "")
-        offset = sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
-    return (moment - offset).replace(tzinfo=UTC)
+    return found
 
 
 def csv_values(raw: str | None, valid: Callable[[str], bool]) -> set[str] | None:

@@ -18,6 +18,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
         raise ValueError("--participants must be at least 1")
     if args.rate_limit < 1 or args.rate_window < 1:
         raise ValueError("--rate-limit and --rate-window must be positive")
+    if args.ip_rate_limit is not None and args.ip_rate_limit < 1:
+        raise ValueError("--ip-rate-limit must be positive")
     started = time.perf_counter()
     world = World(seed=args.seed, participants=args.participants, providers=args.providers)
     generated = time.perf_counter() - started
@@ -35,6 +37,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
         chaos_slow=args.chaos_slow,
         rate_limit=args.rate_limit,
         rate_window=args.rate_window,
+        ip_rate_limit=args.ip_rate_limit,
         api=args.api,
     )
     sock = bind(args.host, args.port)

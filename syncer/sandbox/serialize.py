@@ -45,12 +45,15 @@ def styles(native: bool) -> tuple[Stamp, Day]:
     return (same, same) if native else (ts, day)
 
 
-def enrolment(period: model.TrainingPeriod, today: date, native: bool = False) -> Item:
+def enrolment(
+    period: model.TrainingPeriod, teacher: model.Teacher, created: datetime, today: date, native: bool = False
+) -> Item:
+    """`created`: when the teacher's earliest period in the role was created (role_created_at)."""
     stamp, dated = styles(native)
     withdrawal = period.withdrawal
     deferral = period.deferral
     return {
-        "training_record_id": period.training_record_id,
+        "training_record_id": teacher.training_record_id(period.participant_type),
         "email": period.email,
         "mentor_id": period.mentor_id,
         "school_urn": period.school_urn,
@@ -65,7 +68,7 @@ def enrolment(period: model.TrainingPeriod, today: date, native: bool = False) -
         "delivery_partner_id": period.delivery_partner_id,
         "withdrawal": {"reason": withdrawal[0], "date": stamp(withdrawal[1])} if withdrawal else None,
         "deferral": {"reason": deferral[0], "date": stamp(deferral[1])} if deferral else None,
-        "created_at": stamp(period.created_at),
+        "created_at": stamp(created),
         "induction_end_date": dated(period.induction_end_date),
         "most_recent_induction_period_end_date": dated(period.induction_end_date),
         "overall_induction_start_date": dated(period.overall_induction_start_date),
@@ -74,6 +77,15 @@ def enrolment(period: model.TrainingPeriod, today: date, native: bool = False) -
         "mentor_ineligible_for_funding_reason": period.mentor_ineligible_for_funding_reason,
         "working_pattern": period.working_pattern,
     }
+
+
+def role_created_at(world: World, period: model.TrainingPeriod) -> datetime:
+    """An enrolment's created_at is its teacher's earliest school period in the role, with any provider
+    (R: teacher_serializer.rb, earliest_ect_at_school_period): it stays put as the teacher moves on."""
+    periods = world.periods_by_teacher[period.teacher_id]
+    if len(periods) == 1:  # most teachers: no choosing, and this runs for every participant served
+        return period.created_at
+    return min(p.created_at for p in periods if p.participant_type == period.participant_type)
 
 
 def participant(world: World, teacher: model.Teacher, provider_id: str, native: bool = False) -> Item:
@@ -86,7 +98,10 @@ def participant(world: World, teacher: model.Teacher, provider_id: str, native: 
             "full_name": teacher.full_name,
             "teacher_reference_number": teacher.trn,
             "updated_at": stamp(teacher.updated_at),
-            "ecf_enrolments": [enrolment(p, today, native) for p in world.latest_periods(teacher.id, provider_id)],
+            "ecf_enrolments": [
+                enrolment(p, teacher, role_created_at(world, p), today, native)
+                for p in world.latest_periods(teacher.id, provider_id)
+            ],
             "participant_id_changes": [
                 {
                     "from_participant_id": c.from_participant_id,
@@ -171,7 +186,7 @@ def partnership(world: World, record: model.Partnership, provider_id: str, nativ
             **partnership_parties(world, record),
             "induction_tutor_name": None,
             "induction_tutor_email": None,
-            "participants_currently_training": record.participants_currently_training,
+            "participants_currently_training": world.currently_training(record),
             "created_at": stamp(record.created_at),
             "updated_at": stamp(record.updated_at),
         },
@@ -195,8 +210,9 @@ def delivery_partner(world: World, record: model.DeliveryPartner, provider_id: s
 def school(world: World, record: model.School, provider_id: str, cohort: int, native: bool = False) -> Item:
     stamp = same if native else ts
     meta = record.cohorts[cohort]
-    partnered = world.has_partnership(provider_id, record.id, cohort)
-    known = partnered or provider_id in meta.interested_provider_ids
+    # R: school_serializer.rb. in_partnership is the school's, with any provider; expression_of_interest (and the
+    # induction tutor with it) is this provider's: an expression of interest, or a partnership, with it
+    known = provider_id in meta.interested_provider_ids or world.has_partnership(provider_id, record.id, cohort)
     return item(
         record.id,
         "school",
@@ -204,9 +220,9 @@ def school(world: World, record: model.School, provider_id: str, cohort: int, na
             "name": record.name,
             "urn": record.urn,
             "cohort": str(cohort),
-            "in_partnership": partnered,
+            "in_partnership": world.in_partnership(record.id, cohort),
             "induction_programme_choice": meta.induction_programme_choice,
-            "expression_of_interest": provider_id in meta.interested_provider_ids,
+            "expression_of_interest": known,
             "induction_tutor_name": record.induction_tutor_name if known else None,
             "induction_tutor_email": record.induction_tutor_email if known else None,
             "created_at": stamp(record.created_at),
@@ -223,7 +239,7 @@ def unfunded_mentor(world: World, teacher: model.Teacher, provider_id: str, nati
         {
             "full_name": teacher.full_name,
             "email": world.unfunded_mentor_email(teacher.id, provider_id),
-            "teacher_reference_number": None,
+            "teacher_reference_number": teacher.trn,  # R and E: unfunded_mentor_serializer.rb
             "created_at": stamp(teacher.created_at),
             "updated_at": stamp(teacher.unfunded_mentor_updated_at),
         },
@@ -240,8 +256,9 @@ def transfer_entry(world: World, record: model.Transfer, native: bool = False) -
             "provider": names[record.joining_provider_id].name if record.joining_provider_id else None,
             "date": dated(record.joining_date),
         }
+    role = world.periods[record.period_id].participant_type
     return {
-        "training_record_id": record.training_record_id,
+        "training_record_id": world.teachers[record.teacher_id].training_record_id(role),
         "transfer_type": record.transfer_type,
         "status": record.status(world.today),
         "created_at": stamp(record.created_at),

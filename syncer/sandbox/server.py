@@ -15,10 +15,11 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.types import ASGIApp
 
-from syncer.sandbox.app import DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW, Listing, create_app, listing
+from syncer.sandbox.app import Listing, create_app, listing
 from syncer.sandbox.chaos import ChaosMiddleware, ResetsInOneLine
 from syncer.sandbox.endpoints import Scoped, prime_since
 from syncer.sandbox.profiles import RECT_V3, Profile
+from syncer.sandbox.throttle import DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW
 from syncer.sandbox.world import World
 
 
@@ -33,6 +34,7 @@ class SandboxOptions:
     chaos_slow: float = 5.0
     rate_limit: int = DEFAULT_RATE_LIMIT
     rate_window: int = DEFAULT_RATE_WINDOW
+    ip_rate_limit: int | None = None  # per address; None: RECT's ratio to rate_limit (throttle.address_limit)
     api: str = "rect-v3"  # the API profile served (syncer.sandbox.profiles.PROFILES)
 
 
@@ -49,7 +51,7 @@ def bind(host: str, port: int) -> socket.socket:
 def build_app(world: World, options: SandboxOptions) -> ASGIApp:
     """What `syncer sandbox` serves: the API profile's app behind its rate limit, with the chaos in front (the fast
     tests serve the same in process: syncer.sandbox.inprocess)."""
-    app = create_app(world, options.rate_limit, options.rate_window, options.api)
+    app = create_app(world, options.rate_limit, options.rate_window, options.api, ip_rate_limit=options.ip_rate_limit)
     return ChaosMiddleware(app, options.chaos, options.seed, world, options.chaos_slow)
 
 

@@ -38,6 +38,7 @@ class WorldState:
         self.partnerships: dict[str, model.Partnership] = {}
         self.partnership_index: dict[tuple[str, str, int], model.Partnership] = {}
         self.transfers: list[model.Transfer] = []
+        self.pending_duplicates: list[str] = []  # second registrations of a teacher, not yet merged (lifecycle.py)
         # ECF1-only records, apart from the tables above so that RECT never sees them (ecf1_duplicate_users.py)
         self.ecf1_duplicates: list[model.DuplicateUser] = []
         self.ticks = 0
@@ -58,12 +59,12 @@ class WorldState:
         return result
 
     def add_period(self, period: model.TrainingPeriod) -> None:
-        self.periods[period.training_record_id] = period
+        self.periods[period.id] = period
         self.periods_by_teacher[period.teacher_id].append(period)
 
     def add_declaration(self, declaration: model.Declaration) -> None:
         self.declarations[declaration.id] = declaration
-        self.declarations_by_period[declaration.training_period.training_record_id].append(declaration)
+        self.declarations_by_period[declaration.training_period.id].append(declaration)
 
     def add_partnership(self, partnership: model.Partnership) -> None:
         self.partnerships[partnership.id] = partnership
@@ -108,8 +109,51 @@ class WorldState:
                 latest[period.participant_type] = period
         return [latest[role] for role in ("ect", "mentor") if role in latest]
 
+    def held_elsewhere(self, period: model.TrainingPeriod) -> set[str]:
+        """The milestones the period's teacher already holds, billable or changeable, in the period's role in their
+        other periods: RECT refuses another declaration of them (validates_billable_slot_available)."""
+        return {
+            d.declaration_type
+            for p in self.periods_by_teacher.get(period.teacher_id, ())
+            if p is not period and p.participant_type == period.participant_type
+            for d in self.declarations_by_period.get(p.id, ())
+            if d.is_billable_or_changeable
+        }
+
     def has_partnership(self, provider_id: str, school_id: str, cohort: int) -> bool:
         return (provider_id, school_id, cohort) in self.partnership_index
+
+    def school_partnerships(self, school_id: str, cohort: int) -> list[model.Partnership]:
+        """Every provider's partnerships with the school in the cohort (read, never change, the list)."""
+
+        def build() -> dict[tuple[str, int], list[model.Partnership]]:
+            index: dict[tuple[str, int], list[model.Partnership]] = defaultdict(list)
+            for partnership in self.partnerships.values():
+                index[(partnership.school_id, partnership.cohort)].append(partnership)
+            return index
+
+        return self.cached(("school_partnerships",), build).get((school_id, cohort), [])
+
+    def in_partnership(self, school_id: str, cohort: int) -> bool:
+        """A partnership with any provider (R: Metadata::SchoolContractPeriod#in_partnership, from all the
+        school's partnerships in the contract period)."""
+        return bool(self.school_partnerships(school_id, cohort))
+
+    def currently_training(self, partnership: model.Partnership) -> int:
+        """participants_currently_training, counted when served (R: SchoolPartnership#ongoing_training_periods,
+        `contains_today`): the partnership's training periods whose dates contain today, whatever their training
+        status, so a deferred period still counts. A teacher removed in error takes their periods along."""
+
+        def build() -> dict[tuple[str, str, int], int]:
+            counts: dict[tuple[str, str, int], int] = defaultdict(int)
+            for period in self.periods.values():
+                if period.contains(today) and not self.teachers[period.teacher_id].removed:
+                    counts[(period.lead_provider_id, period.school_id, period.cohort)] += 1
+            return counts
+
+        today = self.today
+        key = (partnership.lead_provider_id, partnership.school_id, partnership.cohort)
+        return self.cached(("currently_training", today), build).get(key, 0)
 
     def transfers_for(self, teacher_id: str, provider_id: str) -> list[model.Transfer]:
         return [
@@ -127,13 +171,40 @@ class WorldState:
 
         return self.cached(("transfers_by_teacher",), build)
 
+    def mentee_periods(self, provider_id: str) -> list[model.TrainingPeriod]:
+        """Each ECT's latest ECT period with this provider (R: Metadata::TeacherLeadProvider
+        latest_ect_training_period), whose mentor_id is the ECT's current mentor; none of an ECT removed in error."""
+
+        def build() -> dict[str, list[model.TrainingPeriod]]:  # every provider's in one pass
+            latest: dict[tuple[str, str], model.TrainingPeriod] = {}
+            for period in self.periods.values():
+                if period.participant_type == "ect":
+                    key = (period.lead_provider_id, period.teacher_id)
+                    current = latest.get(key)
+                    if current is None or (period.started_on, period.created_at) > (
+                        current.started_on,
+                        current.created_at,
+                    ):
+                        latest[key] = period
+            found: dict[str, list[model.TrainingPeriod]] = defaultdict(list)
+            for (provider, teacher_id), period in latest.items():
+                if not self.teachers[teacher_id].removed:
+                    found[provider].append(period)
+            return found
+
+        return self.cached(("mentee_periods",), build).get(provider_id, [])
+
     def mentor_assignments(self, provider_id: str) -> dict[str, model.TrainingPeriod]:
-        """Mentor teacher id -> the latest of this provider's ECT periods that names them as mentor."""
+        """Mentor teacher id -> the latest-created of the ECT periods naming them, among each of this provider's
+        ECTs' latest ECT period with it. RECT keeps one current-or-next mentor per ECT and provider, from that
+        period (R: Metadata::TeacherLeadProvider#ect_assigned_mentor_latest_school_period): a mentorship that
+        ends (activity.py end_mentorships) or an ECT removed in error (their mentorships are deleted with them,
+        R: teachers/undo_registration.rb) takes the mentor out."""
 
         def build() -> dict[str, model.TrainingPeriod]:
             found: dict[str, model.TrainingPeriod] = {}
-            for period in self.periods.values():
-                if period.lead_provider_id == provider_id and period.mentor_id:
+            for period in self.mentee_periods(provider_id):
+                if period.mentor_id:
                     current = found.get(period.mentor_id)
                     if current is None or period.created_at >= current.created_at:
                         found[period.mentor_id] = period
@@ -202,24 +273,26 @@ class WorldState:
         return self.cached(("delivery_partners", provider_id), build)
 
     def school_scope(self, provider_id: str, cohort: int) -> list[model.School]:
+        """Eligible schools, and ineligible ones that any provider is partnered with in the cohort
+        (R: api/schools/query.rb, `School.eligible.or(in_partnership)`)."""
+
         def build() -> list[model.School]:
             listed = (
                 s
                 for s in self.schools.values()
-                if cohort in s.cohorts
-                and (s.cohorts[cohort].eligible or self.has_partnership(provider_id, s.id, cohort))
+                if cohort in s.cohorts and (s.cohorts[cohort].eligible or self.in_partnership(s.id, cohort))
             )
             return sorted(listed, key=lambda s: s.created_at)
 
         return self.cached(("schools", provider_id, cohort), build)
 
     def unfunded_mentor_scope(self, provider_id: str) -> list[model.Teacher]:
+        """The current mentors of this provider's ECTs whom it does not train in either role
+        (R: api/teachers/unfunded_mentors/query.rb: `where.not(latest_ect_training_period: nil,
+        latest_mentor_training_period: nil)` excludes a teacher with either)."""
+
         def build() -> list[model.Teacher]:
-            trained = {
-                p.teacher_id
-                for p in self.periods.values()
-                if p.lead_provider_id == provider_id and p.participant_type == "mentor"
-            }
+            trained = {p.teacher_id for p in self.periods.values() if p.lead_provider_id == provider_id}
             found = [
                 self.teachers[m]
                 for m in self.mentor_assignments(provider_id)
@@ -238,22 +311,3 @@ class WorldState:
             return sorted(found, key=lambda t: t.created_at)
 
         return self.cached(("transfers", provider_id), build)
-
-    def recount_partnerships(self, touch: bool = True) -> list[model.Partnership]:
-        """The nightly job: refresh participants_currently_training, touching rows whose count changed."""
-        counts: dict[tuple[str, str, int], int] = defaultdict(int)
-        today = self.today
-        for period in self.periods.values():
-            if period.training_status == "active" and period.participant_status(today) in (
-                "active",
-                "leaving",
-            ):
-                counts[(period.lead_provider_id, period.school_id, period.cohort)] += 1
-        touched = []
-        for key, partnership in self.partnership_index.items():
-            if partnership.participants_currently_training != counts.get(key, 0):
-                partnership.participants_currently_training = counts.get(key, 0)
-                if touch:
-                    partnership.updated_at = max(partnership.updated_at, self.clock)
-                touched.append(partnership)
-        return touched

@@ -188,7 +188,7 @@ def evidence_rule(period: TrainingPeriod, declaration_type: str) -> tuple[tuple[
 
 
 def billable(world: World, period: TrainingPeriod) -> list[Declaration]:
-    return [d for d in world.declarations_by_period.get(period.training_record_id, ()) if d.is_billable_or_changeable]
+    return [d for d in world.declarations_by_period.get(period.id, ()) if d.is_billable_or_changeable]
 
 
 def role_declarations(world: World, period: TrainingPeriod) -> list[Declaration]:
