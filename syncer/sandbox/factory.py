@@ -35,9 +35,9 @@ from syncer.sandbox.model import (
     Statement,
     Teacher,
     TrainingPeriod,
-    Transfer,
     milestone_types,
     new_declaration,
+    new_provider_transfer,
 )
 from syncer.sandbox.state import WorldState
 
@@ -239,21 +239,7 @@ class RecordFactory:
         joined_on = left_on + timedelta(days=rng.randrange(1, 30))
         new_school = rng.choice(self.school_pool[provider.id])
         moment = self.moment(min(left_on, self.today))
-        w.transfers.append(
-            Transfer(
-                teacher_id=teacher.id,
-                period_id=old.id,
-                transfer_type="new_provider",
-                leaving_urn=old.school_urn,
-                leaving_provider_id=previous.id,
-                leaving_date=left_on,
-                joining_urn=new_school.urn,
-                joining_provider_id=provider.id,
-                joining_date=joined_on,
-                created_at=moment,
-                updated_at=moment,
-            )
-        )
+        w.transfers.append(new_provider_transfer(old, left_on, new_school.urn, provider.id, joined_on, moment))
 
     def partnership(self, provider: LeadProvider, school: School, cohort: int) -> Partnership:
         key = (provider.id, school.id, cohort)

@@ -23,7 +23,15 @@ from datetime import date, datetime, timedelta
 
 from syncer.sandbox.factory import RecordFactory
 from syncer.sandbox.generate import first_closing, new_id
-from syncer.sandbox.model import Declaration, IdChange, LeadProvider, Statement, Teacher, TrainingPeriod, Transfer
+from syncer.sandbox.model import (
+    Declaration,
+    IdChange,
+    LeadProvider,
+    Statement,
+    Teacher,
+    TrainingPeriod,
+    new_provider_transfer,
+)
 from syncer.sandbox.state import WorldState
 
 PENDING_SHARE = 1 / 40  # of each provider's participants, registered twice and not yet merged at the start
@@ -180,21 +188,7 @@ def transfer_in(
         meta = world.schools[partnership.school_id].cohorts[partnership.cohort]
         meta.updated_at = max(meta.updated_at, at)
     teacher.updated_at = max(teacher.updated_at, at)
-    world.transfers.append(
-        Transfer(
-            teacher_id=teacher.id,
-            period_id=old.id,
-            transfer_type="new_provider",
-            leaving_urn=old.school_urn,
-            leaving_provider_id=old.lead_provider_id,
-            leaving_date=today,
-            joining_urn=period.school_urn,
-            joining_provider_id=joining.id,
-            joining_date=period.started_on,
-            created_at=at,
-            updated_at=at,
-        )
-    )
+    world.transfers.append(new_provider_transfer(old, today, period.school_urn, joining.id, period.started_on, at))
     return period
 
 

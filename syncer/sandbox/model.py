@@ -298,6 +298,30 @@ class Transfer:
         return "complete" if self.joining_date is not None and self.joining_date <= today else "incomplete"
 
 
+def new_provider_transfer(
+    leaving: TrainingPeriod,
+    leaving_date: date,
+    joining_urn: str,
+    joining_provider_id: str,
+    joining_date: date,
+    at: datetime,
+) -> Transfer:
+    """A teacher's move from the provider of `leaving` to another, recorded at `at`."""
+    return Transfer(
+        teacher_id=leaving.teacher_id,
+        period_id=leaving.id,
+        transfer_type="new_provider",
+        leaving_urn=leaving.school_urn,
+        leaving_provider_id=leaving.lead_provider_id,
+        leaving_date=leaving_date,
+        joining_urn=joining_urn,
+        joining_provider_id=joining_provider_id,
+        joining_date=joining_date,
+        created_at=at,
+        updated_at=at,
+    )
+
+
 @dataclass(slots=True)
 class DuplicateUser:
     """ECF1 only: a second user for a teacher already registered with the provider, and its declarations (see
