@@ -66,13 +66,14 @@ for _ in range(int(sys.argv[2])):  # one after another in this process, as the d
     started = time.perf_counter()
     result = sync.run_sync(settings)
     seconds = time.perf_counter() - started
-    sync_peak, snapshot = peak_mb(), None
+    sync_peak, snapshot, copied = peak_mb(), None, None
     if result.ok and settings.warehouse.read_snapshot:  # as the daemon and `syncer sync` do after a success
         started = time.perf_counter()
-        publish(settings.warehouse.path, settings.warehouse.snapshot_storage_version)
+        copied = publish(settings.warehouse.path, settings.warehouse.snapshot_storage_version).replaced
         snapshot = time.perf_counter() - started
     streams = [s.summary() for s in result.streams]
-    found = {"seconds": seconds, "snapshot": snapshot, "peak_mb": sync_peak, "peak_with_snapshot_mb": peak_mb()}
+    found = {"seconds": seconds, "snapshot": snapshot, "copied": copied, "peak_mb": sync_peak,
+             "peak_with_snapshot_mb": peak_mb()}  # fmt: skip
     found |= {"remap": spent.get("remap", 0.0), "views": spent.get("views", 0.0), "streams": streams}
     print(json.dumps(found), flush=True)
 """
@@ -124,6 +125,11 @@ def process_walls(config: Path, times: int) -> list[float]:
 
 def changed(run: dict[str, Any]) -> int:
     return sum(s["inserted"] + s["updated"] + s["removed"] for s in run["streams"])
+
+
+def published(run: dict[str, Any]) -> str:
+    """What the run's publication did: the snapshot is copied only when the data changed."""
+    return {True: "copied", False: "already current: not copied", None: "not published"}[run["copied"]]
 
 
 def phases(run: dict[str, Any]) -> str:
@@ -208,7 +214,7 @@ def no_change(config: Path, workdir: Path) -> None:
         which = "first, in a fresh process" if cycle == 0 else "next, in the same process, as the daemon"
         requests = sum(s["requests"] for s in again["streams"])
         print(f"no-change cycle ({which}): {again['seconds']:.2f} s, {requests} requests, {changed(again)} rows "
-              f"written; then the read snapshot {again['snapshot'] or 0:.2f} s")  # fmt: skip
+              f"written; then the read snapshot {again['snapshot'] or 0:.2f} s ({published(again)})")  # fmt: skip
     daemon = statistics.median(c["seconds"] for c in cycles[1:])
     snapshot = statistics.median(c["snapshot"] or 0 for c in cycles[1:])
     print(f"no-change cycle in the daemon's process: {daemon:.2f} s (median; target < 0.25 s), "
@@ -238,7 +244,7 @@ def incremental(config: Path, sandbox: SandboxProcess) -> None:
     )
     print(f"incremental run (a fresh process): {run['seconds']:.2f} s (target < 3 s) = {phases(run)}; "
           f"{changed(run):,} rows written ({written or 'none'}); then the read snapshot "
-          f"{run['snapshot'] or 0:.1f} s")  # fmt: skip
+          f"{run['snapshot'] or 0:.1f} s ({published(run)})")  # fmt: skip
 
 
 def main() -> None:

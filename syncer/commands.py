@@ -48,7 +48,8 @@ def sync(config: Path, streams: list[str] | None, full: bool) -> int:
     if result.ok and settings.warehouse.read_snapshot:
         # as the daemon does after each successful run: BI tools read the snapshot, never the warehouse
         try:
-            print(f"read snapshot: {publish(settings.warehouse.path, settings.warehouse.snapshot_storage_version)}")
+            published = publish(settings.warehouse.path, settings.warehouse.snapshot_storage_version)
+            print(f"read snapshot: {published.path}{'' if published.replaced else ' (already current)'}")
         except WarehouseLocked as exc:  # the data is committed; the next run publishes it
             print(f"syncer: the read snapshot was not replaced: {exc}", file=sys.stderr)
     return 0 if result.ok else 1

@@ -6,9 +6,9 @@ time (plus max_instances=1 and coalesce, so a backlog of missed ticks becomes on
 logged, counted, and tried again on a later tick: after n failures in a row, ticks are skipped for
 min(failure_backoff * 2^(n-1), failure_backoff_max). Nothing a run raises reaches the scheduler.
 
-Between runs the daemon holds no DuckDB file. After each successful run it publishes the read snapshot
-(syncer/snapshot.py) for BI tools, refreshes its gauges from the warehouse, and /healthz and /metrics
-(syncer/health.py) answer from a thread of their own.
+Between runs the daemon holds no DuckDB file. After each successful run it publishes the read snapshot for BI
+tools (syncer/snapshot.py: copied only when the data changed) and refreshes its gauges from the warehouse;
+/healthz and /metrics (syncer/health.py) answer from a thread of their own.
 
 SIGTERM or SIGINT sets `stop`: the run stops between pages (the page being written commits whole) or in
 the middle of a retry or rate-limit wait, and the process exits 0 well within Docker's 10 s stop timeout.
@@ -296,8 +296,9 @@ class Daemon:
             self.metrics.running.set(0)
         if outcome == "success" and self.settings.warehouse.read_snapshot:
             try:
-                publish(self.settings.warehouse.path, self.settings.warehouse.snapshot_storage_version)
+                published = publish(self.settings.warehouse.path, self.settings.warehouse.snapshot_storage_version)
                 self.metrics.snapshot.set(self.clock())
+                self.metrics.snapshot_publications.labels("copied" if published.replaced else "current").inc()
             except WarehouseLocked as exc:
                 # e.g. a manual `syncer sync` took the file between our run and the copy: the data is committed,
                 # and the next run publishes it

@@ -62,7 +62,7 @@ def run(participants: int = 300, seed: int = 1, weeks: int = 3, path: Path = Pat
     print("\nStatus:")
     with Warehouse(path) as warehouse:
         print(render_table(status_rows(warehouse)))
-    snapshot = publish(path, settings.warehouse.snapshot_storage_version)
+    snapshot = publish(path, settings.warehouse.snapshot_storage_version).path
     print(f"\nThe warehouse is {path.resolve()}; BI tools read its snapshot {snapshot.name}, which DuckDB 1.2 and")
     print("later open (the CLI of `pip install duckdb-cli`, DBeaver, Metabase's driver), read-only:")
     print(f"  duckdb -readonly {snapshot} -c 'FROM statement_payment LIMIT 5'")

@@ -115,7 +115,16 @@ class Metrics:
         self.running = Gauge("syncer_run_in_progress", "1 while a run is in progress", registry=r)
         self.failures = Gauge("syncer_consecutive_failures", "Failed runs since the last success", registry=r)
         self.snapshot = Gauge(
-            "syncer_snapshot_published_timestamp_seconds", "When the read snapshot was last replaced", registry=r
+            "syncer_snapshot_published_timestamp_seconds",
+            "When the read snapshot was last confirmed to hold the warehouse's data (copied, or found current)",
+            registry=r,
+        )
+        self.snapshot_publications = Counter(
+            "syncer_snapshot_publications",
+            "Read snapshot publications after successful runs, by result (copied: the data changed; current: "
+            "it already held the warehouse's data, nothing was copied)",
+            ["result"],
+            registry=r,
         )
         # start of the last successful scan per (source, stream): the data is as old as that, and grows older
         # between runs, so the lag is computed when scraped rather than stored

@@ -10,19 +10,30 @@ writes to the snapshot in place, so it never has a lock or a WAL for a reader to
 The copy is written by DuckDB (ATTACH ... (STORAGE_VERSION ...), COPY FROM DATABASE) in the storage format of
 `[warehouse] snapshot_storage_version`, so that readers with an older DuckDB than ours open it: BI drivers
 embed DuckDB 1.x, and a 1.x reader refuses a file in 2.0's format.
+
+A copy costs seconds per hundred MB, and most daemon cycles change nothing. So the snapshot records the content
+stamp of what it was copied from (sql/snapshot/content_stamp.sql, in its table snapshot_publication), and a
+publication whose warehouse has the same stamp, in the same storage version, copies nothing: it touches the
+snapshot's modification time, which then says when the snapshot was last confirmed current. Only bookkeeping
+(watermarks, the rows of runs that wrote nothing) goes unpublished by such a run; the next copy carries it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import stat
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from syncer import sqlfiles
 from syncer.config import DEFAULT_SNAPSHOT_STORAGE_VERSION
 from syncer.errors import StoreError, WarehouseLocked
 from syncer.warehouse import SETTINGS, connect
@@ -66,13 +77,20 @@ def quoted(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def write_copy(warehouse: Path, copy: Path, storage_version: str) -> None:
-    """Every table, view and comment of the warehouse into a new file in `storage_version`'s format."""
+@dataclass(frozen=True)
+class Publication:
+    path: Path
+    replaced: bool  # False: the snapshot already held the warehouse's content; only its mtime was touched
+
+
+@contextmanager
+def copier(warehouse: Path, spill: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB with the warehouse attached read-only as `warehouse`."""
     con = duckdb.connect(config={"memory_limit": SETTINGS["memory_limit"]})
     try:
         con.execute("SET enable_progress_bar = false")  # a copy of a large warehouse would draw one on stderr
         # what the copy spills goes beside it, not into whatever directory syncer was started in
-        con.execute(f"SET temp_directory = {quoted(copy.parent / 'spill')}")
+        con.execute(f"SET temp_directory = {quoted(spill)}")
         try:
             con.execute(f"ATTACH {quoted(warehouse)} AS warehouse (READ_ONLY)")
         except duckdb.IOException as exc:
@@ -81,19 +99,55 @@ def write_copy(warehouse: Path, copy: Path, storage_version: str) -> None:
                     f"cannot copy {warehouse} into the read snapshot now: another process holds it"
                 ) from exc
             raise
+        yield con
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot write the read snapshot from {warehouse}: {exc}") from exc
+    finally:
+        con.close()
+
+
+def content_stamp(con: duckdb.DuckDBPyConnection) -> str:
+    """The stamp of the attached warehouse's content (sql/snapshot/content_stamp.sql)."""
+    row = con.execute(sqlfiles.read("snapshot/content_stamp.sql")).fetchone()
+    return hashlib.sha256(repr(row).encode()).hexdigest()
+
+
+def published_stamp(con: duckdb.DuckDBPyConnection, target: Path) -> tuple[str, str] | None:
+    """(content stamp, storage version) the snapshot at `target` was copied with; None where there is none, it
+    predates stamps or does not open (it is then copied again)."""
+    if not target.is_file():
+        return None
+    try:
+        con.execute(f"ATTACH {quoted(target)} AS published (READ_ONLY)")
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute("SELECT content_stamp, storage_version FROM published.snapshot_publication").fetchall()
+        return row[0] if len(row) == 1 else None
+    except duckdb.Error:
+        return None
+    finally:
+        con.execute("DETACH published")
+
+
+def write_copy(con: duckdb.DuckDBPyConnection, copy: Path, storage_version: str, stamp: str) -> None:
+    """Every table, view and comment of the attached warehouse into a new file in `storage_version`'s format,
+    with the stamp of what it holds."""
+    try:
         con.execute(f"ATTACH {quoted(copy)} AS snapshot (STORAGE_VERSION '{storage_version}')")
         con.execute("COPY FROM DATABASE warehouse TO snapshot")
+        con.execute(sqlfiles.read("snapshot/publication.sql"))
+        con.execute("INSERT INTO snapshot.snapshot_publication VALUES (?, ?, now())", [stamp, storage_version])
         con.execute("DETACH snapshot")
     except duckdb.Error as exc:
         raise StoreError(f"cannot write the read snapshot (storage version {storage_version}): {exc}") from exc
-    finally:
-        con.close()
     with copy.open("rb+") as written:
         os.fsync(written.fileno())  # the data is on disk before the name points at it
 
 
-def publish(warehouse: Path, storage_version: str = DEFAULT_SNAPSHOT_STORAGE_VERSION) -> Path:
-    """Atomically replaces the warehouse's read snapshot with a copy of it; answers the snapshot's path.
+def publish(warehouse: Path, storage_version: str = DEFAULT_SNAPSHOT_STORAGE_VERSION) -> Publication:
+    """Atomically replaces the warehouse's read snapshot with a copy of it, unless the snapshot already holds the
+    warehouse's content in `storage_version` (then it only touches the snapshot's modification time).
 
     Call it only while no connection to the warehouse is open (the daemon does, between runs)."""
     warehouse = Path(warehouse)
@@ -102,20 +156,25 @@ def publish(warehouse: Path, storage_version: str = DEFAULT_SNAPSHOT_STORAGE_VER
     settle(warehouse)
     target = snapshot_path(warehouse)
     sweep(target)
-    # a folder of our own beside the target: the rename stays on one filesystem and is atomic, and DuckDB
-    # creates the copy's file itself (it refuses an empty one)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    temporary = staging / target.name
-    try:
-        write_copy(warehouse, temporary, storage_version)
-        # readers get what the warehouse itself allows (e.g. a BI container's user)
-        os.chmod(temporary, stat.S_IMODE(warehouse.stat().st_mode))
-        verify(temporary)
-        os.replace(temporary, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    with copier(warehouse, target.parent / "spill") as con:
+        stamp = content_stamp(con)
+        if published_stamp(con, target) == (stamp, storage_version):
+            os.utime(target)
+            return Publication(target, replaced=False)
+        # a folder of our own beside the target: the rename stays on one filesystem and is atomic, and DuckDB
+        # creates the copy's file itself (it refuses an empty one)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        temporary = staging / target.name
+        try:
+            write_copy(con, temporary, storage_version, stamp)
+            # readers get what the warehouse itself allows (e.g. a BI container's user)
+            os.chmod(temporary, stat.S_IMODE(warehouse.stat().st_mode))
+            verify(temporary)
+            os.replace(temporary, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     sync_directory(target.parent)
-    return target
+    return Publication(target, replaced=True)
 
 
 def sweep(target: Path, older_than: float = 3600) -> None:

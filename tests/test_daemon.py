@@ -124,12 +124,18 @@ def test_daemon_settings_come_from_the_environment_too(monkeypatch: pytest.Monke
 
 
 def warehouse_with(path: Path, sources: int) -> None:
+    """`sources` rows in sync_state, written by a run that inserted them (so the snapshot is copied again)."""
     with Warehouse(path) as warehouse:
         warehouse.con.execute("DELETE FROM sync_state")
         for n in range(sources):
             warehouse.con.execute(
                 "INSERT INTO sync_state (source, stream, updated_at) VALUES (?, 'statements', now())", [f"s{n}"]
             )
+        warehouse.con.execute(
+            "INSERT INTO sync_runs (run_id, source, stream, mode, started_at, outcome, inserted) "
+            "VALUES (?, 's0', 'statements', 'full', now(), 'success', ?)",
+            [f"run{sources}", sources],
+        )
 
 
 def count_in_another_process(path: Path) -> int:
@@ -141,7 +147,7 @@ def count_in_another_process(path: Path) -> int:
 def test_the_snapshot_is_replaced_whole_and_open_readers_keep_theirs(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     warehouse_with(path, 1)
-    assert publish(path) == snapshot_path(path) == tmp_path / "w.read.duckdb"
+    assert publish(path).path == snapshot_path(path) == tmp_path / "w.read.duckdb"
     with duckdb.connect(str(snapshot_path(path)), read_only=True) as reader:
         warehouse_with(path, 3)
         publish(path)
@@ -418,33 +424,59 @@ def test_the_daemon_end_to_end(tmp_path: Path, daemons: list[DaemonProcess]) -> 
         daemons.append(daemon)
         wait_until(lambda: healthz(health_port)[0] == 200, 30, "the first run to succeed")
 
-        # BI readers open the snapshot hundreds of times while runs replace it: never locked out, never torn
+        # BI readers open the snapshot hundreds of times while runs go on: never locked out, never torn. With
+        # nothing new, runs confirm the snapshot and copy nothing
         snapshot = tmp_path / "w.read.duckdb"
+        opens, errors, torn = 0, [], []
+        copies: set[object] = set()  # each copy's published_at (an inode number can be handed on)
+
+        def read_snapshot() -> int:
+            """One reader's open; answers the live declarations it sees (a torn snapshot is noted)."""
+            nonlocal opens
+            try:
+                with duckdb.connect(str(snapshot), read_only=True) as con:
+                    seen = con.execute(
+                        "SELECT (SELECT count(*) FROM sync_runs WHERE outcome = 'running'), "
+                        "(SELECT count(*) FROM participant_declarations WHERE removed_at IS NULL), "
+                        "(SELECT count(*) FROM sync_state), (SELECT max(published_at) FROM snapshot_publication)"
+                    ).fetchone()
+            except duckdb.Error as exc:
+                errors.append(str(exc))
+                return -1
+            opens += 1
+            assert seen is not None
+            copies.add(seen[3])
+            if seen[0] != 0 or seen[2] != 8:
+                torn.append(seen)
+            return int(seen[1])
+
+        def copied(result: str) -> float:
+            return sample(metrics(health_port), "syncer_snapshot_publications_total", result=result)
+
         before = sample(metrics(health_port), "syncer_runs_total", kind="incremental", outcome="success")
-        opens, errors, torn, files = 0, [], [], set()
         deadline = time.monotonic() + 90  # a loaded machine runs slower; the loop ends as soon as both hold
         while time.monotonic() < deadline and (
             opens < 200
             or sample(metrics(health_port), "syncer_runs_total", kind="incremental", outcome="success") < before + 3
         ):
-            try:
-                stat = snapshot.stat()
-                files.add((stat.st_ino, stat.st_mtime_ns))  # the filesystem may hand a freed inode number on
-                with duckdb.connect(str(snapshot), read_only=True) as con:
-                    seen = con.execute(
-                        "SELECT (SELECT count(*) FROM sync_runs WHERE outcome = 'running'), "
-                        "(SELECT count(*) FROM participant_declarations WHERE removed_at IS NULL), "
-                        "(SELECT count(*) FROM sync_state)"
-                    ).fetchone()
-                opens += 1
-                if seen != (0, expected, 8):
-                    torn.append(seen)
-            except duckdb.Error as exc:
-                errors.append(str(exc))
+            if read_snapshot() != expected:
+                torn.append(("declarations", expected))
         assert errors == [] and torn == []
-        assert opens >= 200
-        assert len(files) >= 3, "the snapshot must have been replaced while the readers read"
+        assert opens >= 200 and len(copies) == 1
+        assert copied("copied") == 1 and copied("current") >= 3
         assert sample(metrics(health_port), "syncer_runs_total", kind="incremental", outcome="success") >= before + 3
+
+        # the sandbox's days go on: each brings new declarations, and a run copies them into a new snapshot while
+        # the readers read it
+        for _ in range(3):
+            known = len(copies)
+            sandbox.tick(5)
+            expected = len(sandbox.truth()["participant-declarations"])
+            deadline = time.monotonic() + 60
+            while read_snapshot() != expected or len(copies) == known:
+                assert time.monotonic() < deadline, "the snapshot must be replaced with the new days' data"
+        assert errors == [] and torn == []
+        assert len(copies) >= 4 and copied("copied") >= 4  # a tick during a run can take two runs to copy
 
         # the API goes away: /healthz says so with a reason; the snapshot stays readable; the API returns
         sandbox.stop()
@@ -452,7 +484,8 @@ def test_the_daemon_end_to_end(tmp_path: Path, daemons: list[DaemonProcess]) -> 
         reason = healthz(health_port)[1]["reason"]
         assert "failed" in reason and "connection failed" in reason
         with duckdb.connect(str(snapshot), read_only=True) as con:
-            assert con.execute("SELECT count(*) FROM participant_declarations").fetchone() == (expected,)
+            query = "SELECT count(*) FROM participant_declarations WHERE removed_at IS NULL"
+            assert con.execute(query).fetchone() == (expected,)
         sandbox = SandboxProcess(seed=13, participants=40, extra=["--port", str(api_port)]).start()  # same world
         wait_until(lambda: healthz(health_port)[0] == 200, 20, "/healthz to recover with the API")
 
@@ -501,8 +534,9 @@ def test_a_copy_that_verify_refuses_is_never_published(tmp_path: Path, monkeypat
     path = tmp_path / "w.duckdb"
     warehouse_with(path, 2)
     publish(path)
+    warehouse_with(path, 3)  # new data: the snapshot is copied again
 
-    def torn(warehouse: Path, copy: Path, storage_version: str) -> None:
+    def torn(con: duckdb.DuckDBPyConnection, copy: Path, storage_version: str, stamp: str) -> None:
         copy.write_bytes(b"half a database" * 1000)
 
     monkeypatch.setattr(snapshot, "write_copy", torn)
