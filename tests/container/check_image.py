@@ -556,14 +556,23 @@ def exercise(sandbox: SandboxProcess, work: Path) -> None:
     )
     check(snapshot["writable"] is False and snapshot["uid"] == UID, "the reader's /data mount is read-only")
 
-    # readers while the daemon works: every read opens, and new runs keep being published between them
-    seen = [len(run_ids(snapshot))]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(set(seen)) < 3:
-        seen.append(len(run_ids(read(volume, "warehouse.read.duckdb"))))
+    # readers while the daemon works: every read opens, and each new day's data is published between them (a run
+    # that changed nothing leaves the snapshot as it is)
+    seen, published = [len(snapshot["declarations"])], 0
+    for _ in range(2):
+        sandbox.tick(5)
+        wanted = {item["id"] for item in sandbox.truth()["participant-declarations"]}
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            found = set(read(volume, "warehouse.read.duckdb")["declarations"])
+            seen.append(len(found))
+            if found == wanted:
+                published += 1
+                break
     check(
-        len(set(seen)) >= 3 and state(first) == "running",
-        f"{len(seen)} read-only reads of the snapshot while the daemon ran and republished it (runs in each: {seen})",
+        published == 2 and state(first) == "running",
+        f"{len(seen)} read-only reads of the snapshot while the daemon ran and published two days of new data "
+        f"(declarations in each: {seen})",
     )
     compose_reader(volume)
     finished = [e for e in events(first) if e.get("event") == "run finished"]
