@@ -2,6 +2,8 @@
 -- finance_changes names and the cache rows as they stand before the refresh (which hold each row's old
 -- participant and statements). Each refresh_<keyset> table is one key set a model's `-- refreshed by:` line
 -- can name; ids are matched whatever the source (a superset is still exact: those keys are rebuilt in full).
+-- A key set is a union of semi joins on one id column rather than one scan filtered by an OR of IN lists: a
+-- semi join's keys reach the scan of its big table, which then reads only the rows that match.
 
 CREATE OR REPLACE TEMP TABLE changed_declarations AS
 SELECT d.source, d.id, d.canonical_participant_id, d.statement_id, d.clawback_statement_id
@@ -22,13 +24,13 @@ SELECT canonical_participant_id AS id FROM changed_declarations
 UNION
 SELECT c.canonical_participant_id
 FROM cache_int_declarations AS c
-SEMI JOIN changed_declarations AS d ON d.source = c.source AND d.id = c.declaration_id
+SEMI JOIN changed_declarations AS d ON d.id = c.declaration_id
 UNION
 SELECT canonical_participant_id FROM changed_enrolments
 UNION
 SELECT c.canonical_participant_id
 FROM cache_stg_enrolments AS c
-SEMI JOIN changed_enrolments AS e ON e.source = c.source AND e.training_record_id = c.training_record_id
+SEMI JOIN changed_enrolments AS e ON e.training_record_id = c.training_record_id
 UNION
 SELECT p.id
 FROM participants AS p
@@ -45,20 +47,30 @@ SEMI JOIN finance_changes AS c ON c.table_name = 'statements' AND c.key_hash = s
 -- one any statement its history saw it on, which includes the one statement_declaration_counts attributes it to)
 CREATE OR REPLACE TEMP TABLE refresh_counted_statements AS
 WITH rebuilt_before AS (
+    SELECT c.statement_id, c.clawback_statement_id
+    FROM cache_int_declarations AS c
+    SEMI JOIN refresh_participants AS p ON p.id = c.canonical_participant_id
+    UNION ALL
+    SELECT c.statement_id, c.clawback_statement_id
+    FROM cache_int_declarations AS c
+    SEMI JOIN changed_declarations AS d ON d.id = c.declaration_id
+    UNION ALL
     SELECT statement_id, clawback_statement_id
     FROM cache_int_declarations
-    WHERE canonical_participant_id IN (SELECT id FROM refresh_participants)
-        OR declaration_id IN (SELECT id FROM changed_declarations)
-        OR statement_id IN (SELECT id FROM refresh_statements)
+    WHERE statement_id IN (SELECT id FROM refresh_statements)
         OR clawback_statement_id IN (SELECT id FROM refresh_statements)
 ),
 
 rebuilt_after AS (
+    SELECT d.statement_id, d.clawback_statement_id
+    FROM participant_declarations AS d
+    SEMI JOIN refresh_participants AS p ON p.id = d.canonical_participant_id
+    UNION ALL
+    SELECT statement_id, clawback_statement_id FROM changed_declarations
+    UNION ALL
     SELECT statement_id, clawback_statement_id
     FROM participant_declarations
-    WHERE canonical_participant_id IN (SELECT id FROM refresh_participants)
-        OR id IN (SELECT id FROM changed_declarations)
-        OR statement_id IN (SELECT id FROM refresh_statements)
+    WHERE statement_id IN (SELECT id FROM refresh_statements)
         OR clawback_statement_id IN (SELECT id FROM refresh_statements)
 )
 
@@ -70,4 +82,4 @@ UNION SELECT clawback_statement_id FROM rebuilt_after
 UNION
 SELECT coalesce(h.new_statement_id, h.old_statement_id)
 FROM declaration_state_history AS h
-SEMI JOIN changed_declarations AS d ON d.source = h.source AND d.id = h.declaration_id;
+SEMI JOIN changed_declarations AS d ON d.id = h.declaration_id;
