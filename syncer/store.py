@@ -122,9 +122,10 @@ class Store:
         compared: tuple[str, ...] = (),
         unique: bool = False,
     ) -> WriteCounts:
-        """Bulk upsert of `incoming`: plain INSERT for new rows, UPDATE only where the payload changed, and
-        only last_seen_at for byte-identical rows (the API bumps updated_at for changes we cannot see).
-        A statement with no rows to write is not run (a full sync's batches are all new)."""
+        """Bulk upsert of `incoming`: plain INSERT for new rows, a replacement (delete and insert, keeping
+        first_seen_at: loadsql.write_sql says why) only where the payload changed, and only last_seen_at for
+        byte-identical rows (the API bumps updated_at for changes we cannot see). A statement with no rows to
+        write is not run (a full sync's batches are all new)."""
         self.stage(table, key, compared, unique)
         for hook in hooks:
             self.con.execute(sqlfiles.read(f"load/{table}.{hook}.sql")).fetchall()
