@@ -83,7 +83,7 @@ def run(participants: int = 300, seed: int = 1, seconds: int = 60, path: Path = 
         daemon.start()
         print(f"Sandbox API on {url}/api/v3; the daemon syncs as {provider.name!r} every 5 s")
         print(f"Health: {daemon.health_url}/healthz   Metrics: {daemon.health_url}/metrics")
-        print(f"BI tools read {snapshot_path(path)} (replaced atomically after each successful run that changed data)\n")
+        print(f"BI tools read {snapshot_path(path)} (replaced atomically after each run that changed data)\n")
         try:
             report(daemon.health_url, url, snapshot_path(path), seconds)
         finally:
