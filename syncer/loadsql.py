@@ -15,21 +15,26 @@ def stage_sql(table: str, key: tuple[str, ...], compared: tuple[str, ...], uniqu
     staged rows mapped to their canonical ids. Rows are matched by key_hash and payloads compared by md5, so the
     join reads two 16-byte columns per stored row rather than the keys and the JSON; the stored values of
     `compared` come along as previous_<column> for the hooks. `unique`: the sync has already kept one item per
-    key (a batch of children can still repeat one, e.g. a shared enrolment)."""
+    key; else (a batch of children can still repeat one, e.g. a shared enrolment) the repeats are deleted from
+    staged, which costs a grouping of the keys' hashes where a DISTINCT ON would carry every column through it."""
     if has_raw:
         digest = ", md5_number(raw) AS raw_md5"
         changed = "t.raw_md5 IS DISTINCT FROM loaded.raw_md5 OR t.removed_at IS NOT NULL"
     else:
         digest, changed = "", "false"
-    distinct = "" if unique else f"DISTINCT ON ({', '.join(('source', *key))}) "
     previous = "".join(f", t.{c} AS previous_{c}" for c in compared)
     statements = [
         f"CREATE OR REPLACE TEMP TABLE staged AS SELECT loaded.*, "
         f"CASE WHEN t.key_hash IS NULL THEN 'new' WHEN {changed} THEN 'changed' ELSE 'same' END AS change"
-        f"{previous} FROM (SELECT {distinct}*{digest}, {key_hash(key)} AS key_hash "
+        f"{previous} FROM (SELECT *{digest}, {key_hash(key)} AS key_hash "
         f"FROM ({sqlfiles.read(f'load/{table}.sql')})) AS loaded "
         f"LEFT JOIN {table} AS t ON t.key_hash = loaded.key_hash"
     ]
+    if not unique:
+        statements.append(
+            "DELETE FROM staged AS s USING (SELECT key_hash, min(rowid) AS kept FROM staged GROUP BY key_hash "
+            "HAVING count(*) > 1) AS r WHERE s.key_hash = r.key_hash AND s.rowid <> r.kept"
+        )
     for mapped_table, column, target in REMAPPED:
         if mapped_table == table:
             statements.append(sqlfiles.read("remap/staged.sql").format(column=column, target=target))
