@@ -7,7 +7,7 @@ from syncer import incremental
 
 
 def test_a_short_key_set_is_inlined_and_a_long_one_joined() -> None:
-    short = [f"id-{n}" for n in range(incremental.CONSTANTS_UP_TO)]
+    short: list[str | None] = [f"id-{n}" for n in range(incremental.CONSTANTS_UP_TO)]
     long = [*short, "one-more"]
     inlined = incremental.membership("c", "participants", short, constants=True)
     assert inlined == "c IN (" + ", ".join(f"'{key}'" for key in short) + ")"
