@@ -18,16 +18,26 @@ Each `-- materialized: table` model says in its header which of its columns sele
     -- refreshed by: canonical_participant_id in participants, statement_id in statements
 
 and a refresh deletes the cache rows whose columns fall in those sets, then inserts the model's rows that do
-(its SELECT, filtered), model by model in file order, in the caller's transaction. That is exact when every row
+(its SELECT, filtered), model by model in file order, in the caller's transaction. DuckDB does not carry that
+filter below a model's groups, so a model that groups a big view may add
+
+    -- refreshed from: int_declarations, stg_declarations
+
+naming what its SELECT reads, each then read as a CTE of that name holding only the rows a refresh needs: of an
+earlier model with a `refreshed by` line, the rows its own line selects; of any other view or table, the rows
+whose columns of the model's own `refreshed by` line fall in the same key sets (so it must have those columns,
+and the model's rows must read no other of its rows). That is exact when every row
 whose inputs changed has such a column in a set, before and after: each model's header comment is the
 argument, and tests/test_incremental_finance.py compares the result with a full rebuild after random changes. A
-model without a `refreshed by` line is rebuilt whole (stg_code_spellings: a hundred rows of reference data).
+model without a `refreshed by` line is rebuilt whole (stg_code_spellings: a hundred rows of reference data;
+int_own_provider: a row per source).
 Band allocation and the money are plain views over statement_declaration_counts, so they follow its rows.
 
 One input is not a key's: the lead provider a source syncs as (int_own_provider) is a mode over all its
-declarations. After int_declarations is refreshed, every cached row must agree with it; if any does not (the
-provider's own name changed), every cache is rebuilt in full instead, as it also is when the changes reach more
-than FULL_REBUILD_SHARE of the declarations (a full sync), where one build costs less than many filtered ones.
+declarations. Every cached is_own_declaration agrees with it as the last refresh left it (keysets.sql keeps that
+aside); if this refresh changes it (the provider's own name changed), every cache is rebuilt in full instead, as
+it also is when the changes reach more than FULL_REBUILD_SHARE of the declarations (a full sync), where one build
+costs less than many filtered ones.
 """
 
 from __future__ import annotations
@@ -54,9 +64,13 @@ FULL_REBUILD_SHARE = 0.25
 # one-day tick: 20 statement ids as constants made statement_declaration_counts' refresh twice as fast as a semi
 # join, 35 as fast; 5,630 participant ids made int_declarations' 25% slower and stg_enrolments' twice as slow
 CONSTANTS_UP_TO = 32
-OWN_PROVIDER_DISAGREES = (
-    "SELECT count(*) FROM cache_int_declarations AS c LEFT JOIN int_own_provider AS o ON o.source = c.source "
-    "WHERE c.is_own_declaration IS DISTINCT FROM coalesce(c.lead_provider_name = o.lead_provider_name, true)"
+# sources whose own lead provider the refresh changed (or that gained or lost one): own_provider_before holds it as
+# the caches were built with it; EXCEPT matches nulls, as a change from or to none is one too
+OWN_PROVIDER_CHANGED = (
+    "SELECT count(*) FROM ((SELECT source, lead_provider_name FROM own_provider_before "
+    "EXCEPT SELECT source, lead_provider_name FROM cache_int_own_provider) UNION ALL "
+    "(SELECT source, lead_provider_name FROM cache_int_own_provider "
+    "EXCEPT SELECT source, lead_provider_name FROM own_provider_before))"
 )
 
 
@@ -77,7 +91,7 @@ class Target:
     cache: str
     select: str
     refreshed_by: tuple[Selector, ...] | None  # None: rebuilt whole
-    refreshed_from: tuple[str, ...] = ()  # earlier models whose selected rows hold all that the selected rows read
+    refreshed_from: tuple[str, ...] = ()  # what the selected rows read, restricted to its selected rows
 
 
 def selectors(header: str, file_name: str) -> tuple[Selector, ...] | None:
@@ -170,12 +184,16 @@ def predicate(chosen: tuple[Selector, ...], keys: dict[str, list[str | None]], c
 
 
 def own_provider_agrees(con: duckdb.DuckDBPyConnection) -> bool:
-    row = con.execute(OWN_PROVIDER_DISAGREES).fetchone()
+    """Is each source's own lead provider what it was when the caches were last refreshed? Every cached row
+    agreed with it then (each refresh leaves the caches as a full rebuild would), and every row refreshed now
+    agrees with the new one, so then they all agree; this compares a row per source, not every declaration."""
+    row = con.execute(OWN_PROVIDER_CHANGED).fetchone()
     return not (row and row[0])
 
 
 def drop_key_sets(con: duckdb.DuckDBPyConnection) -> None:
-    for table in ("changed_declarations", "changed_enrolments", *(f"refresh_{name}" for name in KEY_SETS)):
+    temporary = ("changed_declarations", "changed_cached", "changed_enrolments", "own_provider_before")
+    for table in (*temporary, *(f"refresh_{name}" for name in KEY_SETS)):
         con.execute(f"DROP TABLE IF EXISTS temp.{table}")
 
 
@@ -237,12 +255,15 @@ def refresh_target(
         inputs = {}
         for name in target.refreshed_from:
             source = earlier.get(name)
-            if source is None or source.refreshed_by is None:
+            if source is None:  # a view or table of its own: read through the model's own selectors
+                inputs[name] = predicate(target.refreshed_by, keys, constants=True) or "false"
+            elif source.refreshed_by is None:
                 raise StoreError(
-                    f"sql/views/{target.file_name} is refreshed from {name}, which is not an earlier model "
-                    "with a '-- refreshed by:' line"
+                    f"sql/views/{target.file_name} is refreshed from {name}, an earlier model that has no "
+                    "'-- refreshed by:' line (it is rebuilt whole)"
                 )
-            inputs[name] = predicate(source.refreshed_by, keys) or "false"
+            else:
+                inputs[name] = predicate(source.refreshed_by, keys) or "false"
         select = restricted(select, inputs)
     else:
         selected = predicate(target.refreshed_by, keys, constants=True) or "false"  # reaches its tables' scans

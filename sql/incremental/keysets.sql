@@ -10,6 +10,12 @@ SELECT d.source, d.id, d.canonical_participant_id, d.statement_id, d.clawback_st
 FROM participant_declarations AS d
 SEMI JOIN finance_changes AS c ON c.table_name = 'participant_declarations' AND c.key_hash = d.key_hash;
 
+-- the cached rows of the changed declarations, as they were: read by two key sets below, scanned once
+CREATE OR REPLACE TEMP TABLE changed_cached AS
+SELECT c.canonical_participant_id, c.statement_id, c.clawback_statement_id
+FROM cache_int_declarations AS c
+SEMI JOIN changed_declarations AS d ON d.id = c.declaration_id;
+
 CREATE OR REPLACE TEMP TABLE changed_enrolments AS
 SELECT e.source, e.training_record_id, e.canonical_participant_id
 FROM participant_enrolments AS e
@@ -22,9 +28,7 @@ SEMI JOIN finance_changes AS c ON c.table_name = 'participant_enrolments' AND c.
 CREATE OR REPLACE TEMP TABLE refresh_participants AS
 SELECT canonical_participant_id AS id FROM changed_declarations
 UNION
-SELECT c.canonical_participant_id
-FROM cache_int_declarations AS c
-SEMI JOIN changed_declarations AS d ON d.id = c.declaration_id
+SELECT canonical_participant_id FROM changed_cached
 UNION
 SELECT canonical_participant_id FROM changed_enrolments
 UNION
@@ -51,9 +55,7 @@ WITH rebuilt_before AS (
     FROM cache_int_declarations AS c
     SEMI JOIN refresh_participants AS p ON p.id = c.canonical_participant_id
     UNION ALL
-    SELECT c.statement_id, c.clawback_statement_id
-    FROM cache_int_declarations AS c
-    SEMI JOIN changed_declarations AS d ON d.id = c.declaration_id
+    SELECT statement_id, clawback_statement_id FROM changed_cached
     UNION ALL
     SELECT statement_id, clawback_statement_id
     FROM cache_int_declarations
@@ -83,3 +85,9 @@ UNION
 SELECT coalesce(h.new_statement_id, h.old_statement_id)
 FROM declaration_state_history AS h
 SEMI JOIN changed_declarations AS d ON d.id = h.declaration_id;
+
+-- the lead provider each source synced as when the caches were last refreshed (int_own_provider's cache, not yet
+-- rebuilt): every cached is_own_declaration agrees with it, so after the refresh the caches agree with the new
+-- one if it is the same (syncer/incremental.py)
+CREATE OR REPLACE TEMP TABLE own_provider_before AS
+SELECT source, lead_provider_name FROM cache_int_own_provider;

@@ -3,7 +3,10 @@
 -- declaration's lead provider with it (is_own_declaration). A view of its own because it is the one input of
 -- int_declarations that depends on every declaration of a source rather than on a participant's or a
 -- statement's: an incremental refresh checks that the cached rows still agree with it (syncer/incremental.py).
--- materialized: view
+-- Materialised and rebuilt whole on every refresh (one scan of the declarations, no refreshed by line): that
+-- check then compares its row per source with the cache as the last refresh left it, rather than every cached
+-- declaration with a mode computed again, and int_declarations' refresh reads a row instead of the declarations.
+-- materialized: table
 WITH own_provider AS (
     SELECT d.source, mode(d.lead_provider_name) AS lead_provider_name
     FROM participant_declarations AS d
