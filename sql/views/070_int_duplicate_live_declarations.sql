@@ -2,12 +2,7 @@
 -- and course, when at most one of them can be funded? One row per (participant, declaration type, course) with
 -- two or more live declarations in the provider's scope. int_declarations gives each of those declarations
 -- its count and the ids, for declaration_anomalies.
--- Materialised, and refreshed by participant: a row counts one participant's live declarations, so only a change
--- to one of them changes it, and the refresh groups only the declarations of the participants the changes reach
--- (read from stg_declarations so restricted) rather than every live declaration on every sync.
--- materialized: table
--- refreshed by: canonical_participant_id in participants
--- refreshed from: stg_declarations
+-- materialized: view
 WITH live_keys AS NOT MATERIALIZED (
     -- live declarations in scope, each with a hash of (participant, milestone, course) so that finding the
     -- repeated ones groups integers, not four strings per row; read twice below, and scanned again each time

@@ -3,8 +3,10 @@
 -- and clawback statement, live duplicates (int_duplicate_live_declarations), clawback dates
 -- (int_declaration_clawback_dates), and flags saying what is known. Materialised on every refresh, so the
 -- views on top answer with a scan instead of these joins. One row per declaration, including those that left
--- the provider's scope (removed_at is set). stg_declarations is read once, here: the live duplicates come from
--- their own cache (int_duplicate_live_declarations), refreshed for the changed participants only.
+-- the provider's scope (removed_at is set). stg_declarations is read twice, here and through the duplicates:
+-- both are views, so each reading scans participant_declarations again (stg_declarations says what keeps
+-- DuckDB from sharing the two), where holding its million decoded rows once for both would push the rest of
+-- the build out to disk within a sync's memory.
 -- Refreshed by participant and statement: a declaration's row reads its own row, its participant's enrolments,
 -- live duplicates and participant row, its clawback dates (history, written with the declaration), and its
 -- statement and clawback statement, so only a change to one of those (or to int_own_provider, see
