@@ -12,9 +12,10 @@ changed since the last refresh (the fingerprint in `finance_layer` differs) or o
    `cache_<name>` and `name` is a view of that cache, so queries cost a scan rather than the model's joins.
    A `table` model may add `-- built in parts by: <column>`: its rows are then materialised in up to 16
    statements, one per range of that column's first character (ids are UUIDs, so the ranges split them
-   evenly), as many as its previous build's rows need at about ROWS_PER_PART each. That bounds the memory a
-   model over millions of rows needs and stores each range's rows together. The column should be one the
-   model's windows and groups partition by, so that each part computes whole partitions;
+   evenly), as many as its previous build's rows (or DuckDB's estimate of them) need at about ROWS_PER_PART
+   each. That bounds the memory a model over millions of rows needs and stores each range's rows together. The
+   column should be one the model's windows, groups and joins partition by, so that each part computes whole
+   partitions and DuckDB pushes its range down to every table it comes from or is joined on;
 3. re-applies sql/comments/*.sql, the comments on every table and column the migrations create: one file per
    migration, named like it (sql/comments/002_participants.sql for sql/schema/002_participants.sql), so that
    a table's comments sit beside the migration that defines it;
@@ -30,6 +31,7 @@ size of the change; a run that changed nothing costs nothing here.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -55,10 +57,10 @@ PARTS_BY = re.compile(r"^-- built in parts by: (\w+)\s*$", re.MULTILINE)
 # the first character of a UUID is one of 16 hex digits: these bounds cut the ids into up to 16 even ranges, and
 # any other text still falls in exactly one range (below the first bound, between two, or from the last on)
 PART_BOUNDS = "123456789abcdef"
-# measured on participant_timeline at 1M declarations (bench/bulk_warehouse.py, a sync's 256 MB): parts of this
-# many rows barely spill and cost least (8 of them beat 16 of half the size and 4 of twice it); a smaller
-# warehouse is built in one statement, which costs less than many
-ROWS_PER_PART = 500_000
+# measured at 1M declarations (bench/bulk_warehouse.py) within a sync's memory limit: parts of this many rows
+# barely spill (participant_timeline: 16 of them took half the time of 8 twice the size; int_declarations: 4 of
+# them less than 1 or 2), and a warehouse of fewer rows is built in one statement, which costs less than many
+ROWS_PER_PART = 250_000
 MAX_PARTS = len(PART_BOUNDS) + 1
 COMMENT_TARGET = re.compile(r"^COMMENT ON (?:TABLE|COLUMN) (\w+(?:\.\w+)?) IS ", re.IGNORECASE | re.MULTILINE)
 
@@ -127,9 +129,10 @@ class Model:
 
     def parts(self, count: int) -> list[str]:
         """The SELECTs whose rows together are the model's rows: the model itself, or one per range of
-        `parts_by` (`count` of them: 1, 2, 4, 8 or 16). The ranges cover every value once (the first also takes
-        nulls), so no row is lost or repeated whatever the ids look like; DuckDB pushes each range down to the
-        tables the column comes from."""
+        `parts_by` (`count` of them: 1, 2, 4, 8 or 16). The ranges cover every value once, whatever the ids look
+        like, and DuckDB pushes each down to the tables the column comes from and is joined on; it would not push
+        `range OR IS NULL` past a join, so NULLs join the first part as a branch of their own, which statistics
+        usually prove empty (behind OFFSET 0, IS NULL is judged on them rather than pushed down)."""
         if self.parts_by is None or count <= 1:
             return [self.select]
         column = self.parts_by
@@ -138,12 +141,13 @@ class Model:
         parts = []
         for low, high in pairwise(bounds):
             if low is None:
-                condition = f"{column} < '{high}' OR {column} IS NULL"
+                condition = f"{column} < '{high}'"
             elif high is None:
                 condition = f"{column} >= '{low}'"
             else:
                 condition = f"{column} >= '{low}' AND {column} < '{high}'"
             parts.append(f"SELECT * FROM ({self.select}) WHERE {condition}")
+        parts[0] += f" UNION ALL SELECT * FROM (SELECT * FROM ({self.select}) OFFSET 0) WHERE {column} IS NULL"
         return parts
 
 
@@ -160,18 +164,27 @@ class Refreshed:
 
 
 def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Each ref table's rows from its data file, left as they are where they already match it: a write would load
+    the table's primary key index into memory (a megabyte or two each) for the rest of the transaction."""
     loaded = {}
     for table, path in reference_files().items():
         try:
-            con.execute(f"DELETE FROM {table}")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE reference_file AS SELECT * FROM {table} LIMIT 0")
             con.execute(
-                f"INSERT INTO {table} BY NAME SELECT * FROM read_csv($path, header = true, all_varchar = true)",
+                "INSERT INTO reference_file BY NAME SELECT * FROM read_csv($path, header = true, all_varchar = true)",
                 {"path": str(path)},
             )
+            differing = con.execute(
+                f"SELECT count(*) FROM ((SELECT * FROM reference_file EXCEPT ALL SELECT * FROM {table}) "
+                f"UNION ALL (SELECT * FROM {table} EXCEPT ALL SELECT * FROM reference_file))"
+            ).fetchall()[0][0]
+            if differing:
+                con.execute(f"DELETE FROM {table}; INSERT INTO {table} SELECT * FROM reference_file")
         except duckdb.Error as exc:
             raise StoreError(f"cannot load {path} into {table}: {exc}") from exc
         row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
         loaded[table] = row[0] if row else 0
+    con.execute("DROP TABLE IF EXISTS temp.reference_file")
     return loaded
 
 
@@ -202,21 +215,29 @@ def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
 def materialise(con: duckdb.DuckDBPyConnection, model: Model) -> None:
     """(Re)builds cache_<name> from the model's SELECT, part by part when it is built in parts."""
     cache = cache_name(model.name)
-    for number, part in enumerate(model.parts(part_count(con, cache))):
+    for number, part in enumerate(model.parts(part_count(con, model) if model.parts_by else 1)):
         con.execute(f"CREATE OR REPLACE TABLE {cache} AS {part}" if number == 0 else f"INSERT INTO {cache} {part}")
 
 
-def part_count(con: duckdb.DuckDBPyConnection, cache: str) -> int:
-    """How many parts give about ROWS_PER_PART rows each, judged by the rows the cache holds from its last build
-    (data grows slowly between two syncs); a first build is one part."""
-    row = con.execute(
-        "SELECT estimated_size FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?", [cache]
-    ).fetchone()
-    rows = row[0] if row else 0
+def part_count(con: duckdb.DuckDBPyConnection, model: Model) -> int:
+    """How many parts give about ROWS_PER_PART rows each, judged by the rows its cache holds from the last build
+    (data grows slowly between two syncs), or on a first build by DuckDB's estimate of the SELECT's rows."""
+    cached = "SELECT estimated_size FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?"
+    row = con.execute(cached, [cache_name(model.name)]).fetchone()
+    rows = row[0] if row else estimated_rows(con, model.select)
     count = 1
     while count < MAX_PARTS and count * ROWS_PER_PART < rows:
         count *= 2
     return count
+
+
+def estimated_rows(con: duckdb.DuckDBPyConnection, select: str) -> int:
+    """The optimiser's estimate of the rows `select` gives (0 where its plan does not say)."""
+    try:
+        plan = con.execute(f"EXPLAIN (FORMAT json) {select}").fetchall()
+        return int(json.loads(plan[-1][1])[0]["extra_info"]["Estimated Cardinality"])
+    except (IndexError, KeyError, TypeError, ValueError):
+        return 0
 
 
 def drop_orphan_caches(con: duckdb.DuckDBPyConnection, wanted: set[str]) -> None:
@@ -331,7 +352,10 @@ def refresh(
     every materialised row; else the rows the writes since the last refresh reach (finance_changes), or every
     row when `rows` says the data changed some other way; and the contracts tables when `contracts` (already
     validated) differs from what they hold. The money views read those tables directly, so no rows need
-    rebuilding for them."""
+    rebuilding for them. It starts with a checkpoint: DuckDB holds the rows written since the last one (a sync's,
+    or an earlier refresh's on this connection) in its memory, where a build would have to spill them or run out
+    of memory beside them; the checkpoint at close costs that much less."""
+    warehouse.con.execute("CHECKPOINT")
     with warehouse.transaction() as con:
         loaded = contract_file.write(con, contracts) if contracts is not None else False
         current = fingerprint(con)

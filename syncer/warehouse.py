@@ -26,9 +26,14 @@ from syncer.errors import StoreError, WarehouseLocked
 
 DuckConfig = dict[str, str | bool | int | float | list[str]]
 
-# bounded memory for a long-running daemon; checkpoints in large steps rather than every few pages
+# bounded memory for a long-running daemon; checkpoints in large steps rather than every few pages. DuckDB fills
+# its buffer pool up to the limit with whatever it read or wrote last, so the limit is most of what the process
+# holds (the finance layer at 1M declarations fits it: syncer/views.py builds its big models in parts). One
+# thread: a second doubles the memory every hash join and sort of a statement holds per thread, and on the
+# 2 cores this runs on, Python's side of a sync is busy meanwhile anyway
 SETTINGS: DuckConfig = {
-    "memory_limit": "256MB",
+    "memory_limit": "144MB",
+    "threads": 1,
     "checkpoint_threshold": "256MB",
     "preserve_insertion_order": False,
 }

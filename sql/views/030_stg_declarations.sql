@@ -6,53 +6,73 @@
 -- A view, read within int_declarations' build (see there why it is not materialised); int_declarations also
 -- says which declarations are the provider's own.
 -- materialized: view
-WITH spellings AS MATERIALIZED (
-    -- materialised in each reading of this view: int_declarations reads it twice (for its rows, and through
-    -- int_duplicate_live_declarations), and two readings that join the same tables would otherwise be shared
-    -- by DuckDB's common-subplan optimisation, which holds the shared rows, most of a million, in memory
-    SELECT code_type, code, spelling FROM stg_code_spellings
+WITH codes AS MATERIALIZED (
+    -- one row: each code type's spellings as a map from spelling to its code and what the code's ref table says
+    -- of it. A lookup in a map per column, where a join per code type would hold a hash table of its own until
+    -- the statement ends, a megabyte or two however few its rows, in every reading of this view (two in each of
+    -- int_declarations and int_duplicate_live_declarations). A spelling that stood for two codes (sql/checks
+    -- reports one) decodes as the first. Materialised in each reading: two readings that join the same tables
+    -- would otherwise be shared by DuckDB's common-subplan optimisation, which holds the shared rows in memory
+    SELECT
+        map_from_entries(list((s.spelling, {code: s.code, money_position: r.money_position, is_live: r.is_live}))
+            FILTER (WHERE s.code_type = 'state')) AS states,
+        map_from_entries(list((s.spelling, {code: s.code, milestone_order: t.milestone_order}))
+            FILTER (WHERE s.code_type = 'declaration_type')) AS declaration_types,
+        map_from_entries(list((s.spelling, {code: s.code, participant_type: c.participant_type}))
+            FILTER (WHERE s.code_type = 'course_identifier')) AS courses,
+        map_from_entries(list((s.spelling, s.code)) FILTER (WHERE s.code_type = 'evidence_held')) AS evidence,
+        map_from_entries(list((s.spelling, s.code)) FILTER (WHERE s.code_type = 'ineligible_for_funding_reason'))
+            AS ineligible_reasons
+    FROM (SELECT code_type, spelling, min(code) AS code FROM stg_code_spellings GROUP BY code_type, spelling) AS s
+    LEFT JOIN ref_declaration_states AS r ON s.code_type = 'state' AND r.state = s.code
+    LEFT JOIN ref_declaration_types AS t ON s.code_type = 'declaration_type' AND t.declaration_type = s.code
+    LEFT JOIN ref_course_identifiers AS c ON s.code_type = 'course_identifier' AND c.course_identifier = s.code
+),
+
+looked_up AS (
+    SELECT
+        d.*,
+        c.states[d.state] AS found_state,
+        c.declaration_types[d.declaration_type] AS found_declaration_type,
+        c.courses[d.course_identifier] AS found_course,
+        c.evidence[d.evidence_held] AS found_evidence_held,
+        c.ineligible_reasons[d.ineligible_for_funding_reason] AS found_ineligible_reason
+    FROM participant_declarations AS d
+    CROSS JOIN codes AS c
 ),
 
 decoded AS (
     SELECT
-        d.source,
-        d.id AS declaration_id,
-        d.participant_id,
-        d.canonical_participant_id,
-        d.canonical_mentor_id,
-        coalesce(t.code, d.declaration_type) AS declaration_type,
-        types.milestone_order,
-        d.declaration_date,
-        coalesce(c.code, d.course_identifier) AS course_identifier,
-        courses.participant_type,
-        coalesce(s.code, d.state) AS state,
-        states.money_position,
-        coalesce(states.is_live, false) AS is_live,
-        coalesce(e.code, d.evidence_held) AS evidence_held,
-        coalesce(i.code, d.ineligible_for_funding_reason) AS ineligible_for_funding_reason,
-        d.statement_id,
-        d.clawback_statement_id,
-        d.delivery_partner_id,
-        d.lead_provider_name,
-        d.uplift_paid,
-        d.created_at,
-        d.updated_at,
-        d.removed_at,
-        s.code IS NOT NULL AS is_known_state,
-        t.code IS NOT NULL AS is_known_declaration_type,
-        c.code IS NOT NULL AS is_known_course_identifier,
-        d.evidence_held IS NULL OR e.code IS NOT NULL AS is_known_evidence_held,
-        d.ineligible_for_funding_reason IS NULL OR i.code IS NOT NULL AS is_known_ineligible_for_funding_reason
-    FROM participant_declarations AS d
-    LEFT JOIN spellings AS s ON s.code_type = 'state' AND s.spelling = d.state
-    LEFT JOIN ref_declaration_states AS states ON states.state = s.code
-    LEFT JOIN spellings AS t ON t.code_type = 'declaration_type' AND t.spelling = d.declaration_type
-    LEFT JOIN ref_declaration_types AS types ON types.declaration_type = t.code
-    LEFT JOIN spellings AS c ON c.code_type = 'course_identifier' AND c.spelling = d.course_identifier
-    LEFT JOIN ref_course_identifiers AS courses ON courses.course_identifier = c.code
-    LEFT JOIN spellings AS e ON e.code_type = 'evidence_held' AND e.spelling = d.evidence_held
-    LEFT JOIN spellings AS i
-        ON i.code_type = 'ineligible_for_funding_reason' AND i.spelling = d.ineligible_for_funding_reason
+        source,
+        id AS declaration_id,
+        participant_id,
+        canonical_participant_id,
+        canonical_mentor_id,
+        coalesce(found_declaration_type.code, declaration_type) AS declaration_type,
+        found_declaration_type.milestone_order,
+        declaration_date,
+        coalesce(found_course.code, course_identifier) AS course_identifier,
+        found_course.participant_type,
+        coalesce(found_state.code, state) AS state,
+        found_state.money_position,
+        coalesce(found_state.is_live, false) AS is_live,
+        coalesce(found_evidence_held, evidence_held) AS evidence_held,
+        coalesce(found_ineligible_reason, ineligible_for_funding_reason) AS ineligible_for_funding_reason,
+        statement_id,
+        clawback_statement_id,
+        delivery_partner_id,
+        lead_provider_name,
+        uplift_paid,
+        created_at,
+        updated_at,
+        removed_at,
+        found_state.code IS NOT NULL AS is_known_state,
+        found_declaration_type.code IS NOT NULL AS is_known_declaration_type,
+        found_course.code IS NOT NULL AS is_known_course_identifier,
+        evidence_held IS NULL OR found_evidence_held IS NOT NULL AS is_known_evidence_held,
+        ineligible_for_funding_reason IS NULL OR found_ineligible_reason IS NOT NULL
+            AS is_known_ineligible_for_funding_reason
+    FROM looked_up
 )
 
 SELECT * FROM decoded;

@@ -3,22 +3,37 @@
 -- and clawback statement, live duplicates (int_duplicate_live_declarations), clawback dates
 -- (int_declaration_clawback_dates), and flags saying what is known. Materialised on every refresh, so the
 -- views on top answer with a scan instead of these joins. One row per declaration, including those that left
--- the provider's scope (removed_at is set). stg_declarations is read twice, here and through the duplicates:
--- both are views, so each reading scans participant_declarations again (stg_declarations says what keeps
--- DuckDB from sharing the two), where holding its million decoded rows once for both would push the rest of
--- the build out to disk within a sync's memory.
+-- the provider's scope (removed_at is set). stg_declarations is read for the rows, for the participants they
+-- belong to (declared), and twice through the duplicates: views, so each reading scans participant_declarations
+-- again (stg_declarations says what keeps DuckDB from sharing them), where holding its million decoded rows once
+-- for all would push the rest of the build out to disk within a sync's memory.
+-- DuckDB holds every hash table of a statement until it ends, and those of the enrolments and participants
+-- joined here grow with the declarations: they hold only the participants of the declarations read (declared),
+-- which a refresh reads from stg_declarations for the rows it rebuilds alone (refreshed from), as DuckDB would
+-- not carry those keys into the tables joined; and a full build is done in parts by participant (see
+-- syncer/views.py), whose ranges reach the scans of the declarations, enrolments, participants and duplicates.
+-- One statement over a million declarations would not fit a sync's memory.
 -- Refreshed by participant and statement: a declaration's row reads its own row, its participant's enrolments,
 -- live duplicates and participant row, its clawback dates (history, written with the declaration), and its
 -- statement and clawback statement, so only a change to one of those (or to int_own_provider, see
 -- syncer/incremental.py) changes it.
 -- materialized: table
+-- built in parts by: canonical_participant_id
 -- refreshed by: canonical_participant_id in participants, statement_id in statements, clawback_statement_id in statements
+-- refreshed from: stg_declarations
 WITH own_provider AS (
     SELECT * FROM int_own_provider
 ),
 
+declared AS (
+    SELECT DISTINCT source, canonical_participant_id FROM stg_declarations
+),
+
 enrolments AS (
-    SELECT * FROM stg_enrolments WHERE is_primary
+    SELECT e.*
+    FROM stg_enrolments AS e
+    JOIN declared AS k ON k.source = e.source AND k.canonical_participant_id = e.canonical_participant_id
+    WHERE e.is_primary
 ),
 
 statements AS (
@@ -26,7 +41,10 @@ statements AS (
 ),
 
 participants AS (
-    SELECT source, id FROM participants WHERE removed_at IS NULL
+    SELECT p.source, p.id
+    FROM participants AS p
+    JOIN declared AS k ON k.source = p.source AND k.canonical_participant_id = p.id
+    WHERE p.removed_at IS NULL
 ),
 
 joined AS (

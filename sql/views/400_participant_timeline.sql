@@ -5,9 +5,10 @@
 -- stg_enrolments.is_primary). Only declarations and enrolments in the provider's scope appear.
 -- Materialised, so that reading it costs a scan rather than the window over every event (about four events
 -- per declaration), and built in parts by participant (see syncer/views.py): one window over every event
--- would spill most of them to disk within a sync's memory, a part's barely does; and each part's rows are
--- stored together, so a question about one participant reads only the row groups of its part. The CTEs are
--- not materialised, so each part's range of participants reaches the scans below.
+-- would spill most of them to disk within a sync's memory, a part's barely does (parts of 250 000 events at 1M
+-- declarations: 16 of them took half the time of 8 twice the size); and each part's rows are stored together,
+-- so a question about one participant reads only the row groups of its part. The CTEs are not materialised,
+-- so each part's range of participants reaches the scans below.
 -- materialized: table
 -- built in parts by: canonical_participant_id
 -- Refreshed by participant: its events are its enrolments' and its declarations' (their own columns, history and
