@@ -57,10 +57,11 @@ PARTS_BY = re.compile(r"^-- built in parts by: (\w+)\s*$", re.MULTILINE)
 # the first character of a UUID is one of 16 hex digits: these bounds cut the ids into up to 16 even ranges, and
 # any other text still falls in exactly one range (below the first bound, between two, or from the last on)
 PART_BOUNDS = "123456789abcdef"
-# measured at 1M declarations (bench/bulk_warehouse.py) within a sync's memory limit: parts of this many rows
-# barely spill (participant_timeline: 16 of them took half the time of 8 twice the size; int_declarations: 4 of
-# them less than 1 or 2), and a warehouse of fewer rows is built in one statement, which costs less than many
-ROWS_PER_PART = 250_000
+# measured within a sync's memory limit (bench/bulk_warehouse.py): parts of this many rows barely spill
+# (participant_timeline at 1M declarations: 16 of them took half the time of 8 twice the size), and fewer parts
+# cost less (int_declarations at 100k participants: 2 parts 5.3 s, 4 parts 5.9 s); a warehouse of fewer rows is
+# built in one statement
+ROWS_PER_PART = 300_000
 MAX_PARTS = len(PART_BOUNDS) + 1
 COMMENT_TARGET = re.compile(r"^COMMENT ON (?:TABLE|COLUMN) (\w+(?:\.\w+)?) IS ", re.IGNORECASE | re.MULTILINE)
 

@@ -5,8 +5,8 @@
 -- materialized: view
 WITH live_keys AS NOT MATERIALIZED (
     -- live declarations in scope, each with a hash of (participant, milestone, course) so that finding the
-    -- repeated ones groups integers, not four strings per row; read twice below, and scanned again each time
-    -- rather than holding every live declaration in memory for both
+    -- repeated ones groups the hash and the participant, not four strings per row; read twice below, and scanned
+    -- again each time rather than holding every live declaration in memory for both
     SELECT
         source,
         declaration_id,
@@ -19,7 +19,8 @@ WITH live_keys AS NOT MATERIALIZED (
 ),
 
 repeated AS (
-    SELECT key_hash FROM live_keys GROUP BY key_hash HAVING count(*) > 1
+    -- grouped by the participant too, so that int_declarations' parts by participant reach this scan as well
+    SELECT canonical_participant_id, key_hash FROM live_keys GROUP BY ALL HAVING count(*) > 1
 ),
 
 duplicates AS (
@@ -33,7 +34,7 @@ duplicates AS (
         count(*) AS duplicate_live_count,
         string_agg(l.declaration_id, ', ' ORDER BY l.declaration_id) AS duplicate_declaration_ids
     FROM live_keys AS l
-    SEMI JOIN repeated AS r ON r.key_hash = l.key_hash
+    JOIN repeated AS r ON r.canonical_participant_id = l.canonical_participant_id AND r.key_hash = l.key_hash
     GROUP BY l.source, l.canonical_participant_id, l.declaration_type, l.course_identifier
     HAVING count(*) > 1
 )
