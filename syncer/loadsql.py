@@ -14,7 +14,8 @@ def stage_sql(table: str, key: tuple[str, ...], compared: tuple[str, ...], uniqu
     (payload differs, or it comes back after removal) or same (byte-identical); then the participant ids of the
     staged rows mapped to their canonical ids. Rows are matched by key_hash and payloads compared by md5, so the
     join reads two 16-byte columns per stored row rather than the keys and the JSON; the stored values of
-    `compared` come along as previous_<column> for the hooks. `unique`: the sync has already kept one item per
+    `compared` come along as previous_<column> for the hooks, and its first_seen_at as stored_first_seen_at for a
+    replacement (write_sql). `unique`: the sync has already kept one item per
     key; else (a batch of children can still repeat one, e.g. a shared enrolment) the repeats are deleted from
     staged, which costs a grouping of the keys' hashes where a DISTINCT ON would carry every column through it."""
     if has_raw:
@@ -22,7 +23,7 @@ def stage_sql(table: str, key: tuple[str, ...], compared: tuple[str, ...], uniqu
         changed = "t.raw_md5 IS DISTINCT FROM loaded.raw_md5 OR t.removed_at IS NOT NULL"
     else:
         digest, changed = "", "false"
-    previous = "".join(f", t.{c} AS previous_{c}" for c in compared)
+    previous = "".join(f", t.{c} AS previous_{c}" for c in compared) + ", t.first_seen_at AS stored_first_seen_at"
     statements = [
         f"CREATE OR REPLACE TEMP TABLE staged AS SELECT loaded.*, "
         f"CASE WHEN t.key_hash IS NULL THEN 'new' WHEN {changed} THEN 'changed' ELSE 'same' END AS change"
@@ -59,11 +60,8 @@ def write_sql(table: str, key: tuple[str, ...], columns: tuple[str, ...]) -> lis
     into = f"INSERT INTO {table} ({data}, first_seen_at, last_seen_at{', removed_at' if removable else ''}) "
     seen = f"seen_at{', NULL' if removable else ''}"  # last_seen_at, and removed_at: back in scope
     replace = [
-        "CREATE OR REPLACE TEMP TABLE replaced AS SELECT s.*, t.first_seen_at AS stored_first_seen_at "
-        f"FROM staged AS s JOIN {table} AS t ON t.key_hash = s.key_hash WHERE s.change = 'changed'",
-        f"DELETE FROM {table} WHERE key_hash IN (SELECT key_hash FROM replaced)",
-        f"{into}SELECT {data}, stored_first_seen_at, {seen} FROM replaced",
-        "DROP TABLE replaced",
+        f"DELETE FROM {table} WHERE key_hash IN (SELECT key_hash FROM staged WHERE change = 'changed')",
+        f"{into}SELECT {data}, stored_first_seen_at, {seen} FROM staged WHERE change = 'changed'",
     ]
     return [
         f"{into}SELECT {data}, seen_at, {seen} FROM staged WHERE change = 'new'",

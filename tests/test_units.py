@@ -171,9 +171,12 @@ def test_write_sql_inserts_new_updates_changed_and_touches_same() -> None:
                     "first_seen_at TIMESTAMP, last_seen_at TIMESTAMP, removed_at TIMESTAMP)")  # fmt: skip
         con.execute("INSERT INTO t VALUES ('lp', 'a', 'old', 1, '2025-01-01', '2025-01-01', '2025-02-01'), "
                     "('lp', 'b', 'same', 2, '2025-01-01', '2025-01-01', NULL)")  # fmt: skip
-        con.execute("CREATE TEMP TABLE staged AS SELECT * FROM (VALUES ('lp', 'a', 'new name', 1, 'changed'), "
-                    "('lp', 'b', 'same', 2, 'same'), ('lp', 'c', 'c', 3, 'new')) AS s(source, id, name, key_hash, "
-                    "change), (SELECT TIMESTAMP '2025-03-01' AS seen_at)")  # fmt: skip
+        # staged as stage_sql leaves it: each row with its stored row's first_seen_at (none for a new one)
+        con.execute("CREATE TEMP TABLE staged AS SELECT * FROM (VALUES "
+                    "('lp', 'a', 'new name', 1, 'changed', TIMESTAMP '2025-01-01'), "
+                    "('lp', 'b', 'same', 2, 'same', TIMESTAMP '2025-01-01'), ('lp', 'c', 'c', 3, 'new', NULL)) "
+                    "AS s(source, id, name, key_hash, change, stored_first_seen_at), "
+                    "(SELECT TIMESTAMP '2025-03-01' AS seen_at)")  # fmt: skip
         for statement in (insert, update, touch):
             con.execute(statement)
         rows = con.execute("SELECT id, name, first_seen_at::DATE, last_seen_at::DATE, removed_at FROM t ORDER BY id")
