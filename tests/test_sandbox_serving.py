@@ -16,8 +16,8 @@ import orjson
 import pytest
 
 from syncer.sandbox import activity
-from syncer.sandbox.app import Listing
-from syncer.sandbox.endpoints import Endpoint, Scoped, filtered
+from syncer.sandbox.app import Listing, lists_served
+from syncer.sandbox.endpoints import Endpoint, Scoped, filtered, list_key
 from syncer.sandbox.profiles import PROFILES, RECT_V3, Profile
 from syncer.sandbox.query import Page, tied_positions, window, window_positions
 from syncer.sandbox.server import SandboxOptions, running, warm
@@ -102,6 +102,15 @@ def cached_items(world: World) -> int:
     return sum(len(items) for items in world.item_cache.values())
 
 
+def unprimed(world: World) -> list[tuple[str, str, int | None]]:
+    """The lists served whose scoped rows and updated_at stamps the next updated_since request would work out."""
+    return [
+        (endpoint.name, query.provider_id, query.cohort)
+        for endpoint, query in lists_served(world, RECT_V3)
+        if endpoint.updated_at is not None and ("since_stamps", *list_key(endpoint, query, ())) not in world._cache
+    ]
+
+
 def served(client: httpx.Client, token: str) -> dict[str, list[Any]]:
     """Every list as one page of 3000 (the world is small enough), items ordered by id: ties make the order differ."""
     found: dict[str, list[Any]] = {}
@@ -151,5 +160,6 @@ def test_warmed_lists_are_served_without_rendering_and_never_stale(tier: str) ->
         response = client.post("/sandbox/tick", json={"days": 30})
         assert response.status_code == 200 and sum(response.json()["activity"].values()) > 0, response.text
         assert cached_items(world) == 0, "a change drops every rendered item"
+        assert unprimed(world) == [], "the tick works out each list's rows and stamps before it answers"
         for token in tokens:
             assert served(client, token) == truth(client, token)

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.types import ASGIApp
 
-from syncer.sandbox.app import Listing, create_app, listing
+from syncer.sandbox.app import Listing, create_app, listing, lists_served
 from syncer.sandbox.chaos import ChaosMiddleware, ResetsInOneLine
-from syncer.sandbox.endpoints import Scoped, prime_since
+from syncer.sandbox.endpoints import prime_since
 from syncer.sandbox.profiles import RECT_V3, Profile
 from syncer.sandbox.throttle import DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW
 from syncer.sandbox.world import World
@@ -105,14 +105,12 @@ def warm(world: World, profile: Profile = RECT_V3) -> int:
     sync is a join of cached bytes (the cache lasts until the world changes). Returns the number of items rendered."""
     total = 0
     with world.lock:
-        for provider_id in world.providers:
-            for endpoint in profile.endpoints:
-                for cohort in sorted(world.school_cohorts()) if endpoint.cohort_required else [None]:
-                    found = listing(endpoint, Scoped(world, provider_id, {}, cohort), None)
-                    positions = in_memory_order(found, found.unrendered())
-                    found.render(positions)
-                    total += len(positions)
-                    prime_since(endpoint, Scoped(world, provider_id, {}, cohort))
+        for endpoint, query in lists_served(world, profile):
+            found = listing(endpoint, query, None)
+            positions = in_memory_order(found, found.unrendered())
+            found.render(positions)
+            total += len(positions)
+            prime_since(endpoint, query)
     # what was just built lives until the world changes and holds no cycles the collector could free: as with the
     # world itself (World.__init__), keep the cyclic GC from rescanning it (a full collection cost 90 ms after this)
     gc.freeze()
