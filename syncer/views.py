@@ -57,11 +57,11 @@ PARTS_BY = re.compile(r"^-- built in parts by: (\w+)\s*$", re.MULTILINE)
 # the first character of a UUID is one of 16 hex digits: these bounds cut the ids into up to 16 even ranges, and
 # any other text still falls in exactly one range (below the first bound, between two, or from the last on)
 PART_BOUNDS = "123456789abcdef"
-# measured within a sync's memory limit (bench/bulk_warehouse.py): parts of this many rows barely spill
-# (participant_timeline at 1M declarations: 16 of them took half the time of 8 twice the size), and fewer parts
-# cost less (int_declarations at 100k participants: 2 parts 5.3 s, 4 parts 5.9 s); a warehouse of fewer rows is
-# built in one statement
-ROWS_PER_PART = 300_000
+# measured within a sync's memory limit and threads (bench/bulk_warehouse.py): at 1M declarations, parts of
+# 300k rows ran out of memory on two threads (int_declarations) and parts of 150-200k did not; fewer parts cost
+# less (participant_timeline at 100k participants, 1.2M rows: 16 parts 3.8 s); a warehouse of fewer rows is built
+# in one statement
+ROWS_PER_PART = 200_000
 MAX_PARTS = len(PART_BOUNDS) + 1
 COMMENT_TARGET = re.compile(r"^COMMENT ON (?:TABLE|COLUMN) (\w+(?:\.\w+)?) IS ", re.IGNORECASE | re.MULTILINE)
 
