@@ -45,7 +45,7 @@ from syncer import contracts as contract_file
 from syncer import incremental, sqlfiles
 from syncer.contracts import Contracts
 from syncer.errors import StoreError
-from syncer.warehouse import Warehouse
+from syncer.warehouse import Warehouse, threads
 
 log = structlog.get_logger(__name__)
 
@@ -57,12 +57,14 @@ PARTS_BY = re.compile(r"^-- built in parts by: (\w+)\s*$", re.MULTILINE)
 # the first character of a UUID is one of 16 hex digits: these bounds cut the ids into up to 16 even ranges, and
 # any other text still falls in exactly one range (below the first bound, between two, or from the last on)
 PART_BOUNDS = "123456789abcdef"
-# measured within a sync's memory limit and threads (bench/bulk_warehouse.py): at 1M declarations, parts of
-# 300k rows ran out of memory on two threads (int_declarations) and parts of 150-200k did not; fewer parts cost
-# less (participant_timeline at 100k participants, 1.2M rows: 16 parts 3.8 s); a warehouse of fewer rows is built
-# in one statement
+# measured within a sync's memory limit (bench/bulk_warehouse.py): parts of this many rows barely spill
+# (participant_timeline at 1M declarations: 16 of them took half the time of 8 twice the size), and at 100k
+# participants the finance layer built in 8.8 s with them, 11.1 s with parts of 300k (int_declarations in 4
+# parts rather than 2); a warehouse of fewer rows is built in one statement
 ROWS_PER_PART = 200_000
 MAX_PARTS = len(PART_BOUNDS) + 1
+# an incremental refresh reads much and writes little: on two threads it took 1.2 s, not 1.65, after a day at 100k
+INCREMENTAL_THREADS = 2
 COMMENT_TARGET = re.compile(r"^COMMENT ON (?:TABLE|COLUMN) (\w+(?:\.\w+)?) IS ", re.IGNORECASE | re.MULTILINE)
 
 
@@ -216,8 +218,10 @@ def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
 def materialise(con: duckdb.DuckDBPyConnection, model: Model) -> None:
     """(Re)builds cache_<name> from the model's SELECT, part by part when it is built in parts."""
     cache = cache_name(model.name)
-    for number, part in enumerate(model.parts(part_count(con, model) if model.parts_by else 1)):
-        con.execute(f"CREATE OR REPLACE TABLE {cache} AS {part}" if number == 0 else f"INSERT INTO {cache} {part}")
+    with threads(con, 1):  # appended on two threads, each part's last row groups would be rewritten later
+        for number, part in enumerate(model.parts(part_count(con, model) if model.parts_by else 1)):
+            statement = f"CREATE OR REPLACE TABLE {cache} AS {part}" if number == 0 else f"INSERT INTO {cache} {part}"
+            con.execute(statement)
 
 
 def part_count(con: duckdb.DuckDBPyConnection, model: Model) -> int:
@@ -369,7 +373,8 @@ def refresh(
             result = Refreshed({}, [], [], False, bool(rebuild_caches(con)))
             incremental.forget_changes(con)
         elif changes:
-            result = Refreshed({}, [], [], False, True, incremental=refresh_changed_rows(con))
+            with threads(con, INCREMENTAL_THREADS):
+                result = Refreshed({}, [], [], False, True, incremental=refresh_changed_rows(con))
         else:
             result = Refreshed({}, [], [], False, False)
         result = replace(result, changes=changes)

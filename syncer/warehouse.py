@@ -28,16 +28,29 @@ DuckConfig = dict[str, str | bool | int | float | list[str]]
 
 # bounded memory for a long-running daemon; checkpoints in large steps rather than every few pages. DuckDB fills
 # its buffer pool up to the limit with whatever it read or wrote last, so the limit is most of what the process
-# holds. Two threads: each hash join and sort of a statement holds memory per thread, so the finance layer's big
-# models are built in parts small enough for two to fit (syncer/views.py ROWS_PER_PART; at 1M declarations too);
-# measured at 100k participants, one thread built the finance layer in 11.7-12.4 s, two in 7.2-7.9 s, for
-# 10-20 MB more at the peak
+# holds (the finance layer at 1M declarations fits it: syncer/views.py builds its big models in parts). One
+# thread by default: a second doubles the memory every hash join and sort of a statement holds, a sync's writes
+# gain nothing from it (Python's side of a sync keeps the other core busy), and a full build of the finance
+# layer on two leaves each part's last row groups partly filled, which the next checkpoint rewrites (2 s at 100k
+# participants, more than the second thread saved). An incremental refresh of the finance layer, which reads
+# much and writes little, runs on two (`threads`)
 SETTINGS: DuckConfig = {
     "memory_limit": "144MB",
-    "threads": 2,
+    "threads": 1,
     "checkpoint_threshold": "256MB",
     "preserve_insertion_order": False,
 }
+
+
+@contextmanager
+def threads(con: duckdb.DuckDBPyConnection, count: int) -> Iterator[None]:
+    """The statements within run on `count` threads; the connection's own number afterwards."""
+    ((before,),) = con.execute("SELECT current_setting('threads')::INTEGER").fetchall()
+    con.execute(f"SET threads = {int(count)}")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {before}")
 
 
 def connect(path: Path | str, read_only: bool = False, config: DuckConfig | None = None) -> duckdb.DuckDBPyConnection:

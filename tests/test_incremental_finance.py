@@ -21,7 +21,7 @@ from syncer.client import ApiClient
 from syncer.config import Settings, SourceConfig, load_settings
 from syncer.sandbox.inprocess import InProcessTransport
 from syncer.sync import run_sync
-from syncer.warehouse import Warehouse
+from syncer.warehouse import SETTINGS, Warehouse
 from tests.finance_changes import Changes, contents
 from tests.sandbox_process import InProcessSandbox
 
@@ -217,6 +217,47 @@ def test_a_failed_refresh_keeps_its_changes_pending(warehouse_copy: Path, monkey
         monkeypatch.undo()
         assert views.refresh(warehouse).incremental
         assert incremental.pending(warehouse.con) == 0
+
+
+def threads_now(con: duckdb.DuckDBPyConnection) -> int:
+    ((count,),) = con.execute("SELECT current_setting('threads')::INTEGER").fetchall()
+    return int(count)
+
+
+def test_an_incremental_refresh_runs_on_two_threads_and_a_full_build_on_one(
+    warehouse_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Full builds append on one thread (on two, each part's last row groups are left partly filled for the next
+    checkpoint to rewrite); an incremental refresh reads on two; the connection keeps its own setting after
+    either, and after a refresh that fails."""
+    seen: dict[str, int] = {}
+    real_targets, real_part_count = incremental.refresh_targets, views.part_count
+
+    def spied_targets(con: duckdb.DuckDBPyConnection, *args: Any) -> bool:
+        seen["incremental"] = threads_now(con)
+        return real_targets(con, *args)
+
+    def spied_part_count(con: duckdb.DuckDBPyConnection, model: views.Model) -> int:
+        seen["full build"] = threads_now(con)
+        return real_part_count(con, model)
+
+    monkeypatch.setattr(incremental, "refresh_targets", spied_targets)
+    monkeypatch.setattr(views, "part_count", spied_part_count)
+    with Warehouse(warehouse_copy) as warehouse:
+        assert threads_now(warehouse.con) == SETTINGS["threads"] == 1
+        Changes(warehouse, random.Random(2)).apply(3, ("declaration_state",))
+        assert views.refresh(warehouse).incremental
+        assert seen == {"incremental": views.INCREMENTAL_THREADS} and threads_now(warehouse.con) == 1
+        seen.clear()
+        Changes(warehouse, random.Random(4)).apply(3, ("declaration_state",))
+        monkeypatch.setattr(incremental, "too_many", lambda con: True)  # the refresh falls back to a full build
+        assert not views.refresh(warehouse).incremental
+        assert seen == {"full build": 1} and threads_now(warehouse.con) == 1
+        Changes(warehouse, random.Random(3)).apply(3, ("declaration_state",))
+        monkeypatch.setattr(incremental, "too_many", lambda con: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            views.refresh(warehouse)
+        assert threads_now(warehouse.con) == 1
 
 
 def test_a_models_refresh_header_is_checked() -> None:
