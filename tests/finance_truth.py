@@ -14,7 +14,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from syncer.contracts import Adjustment, Contract
+from syncer.contract_models import Adjustment, Contract
 from syncer.sandbox.model import SCHEDULE_IDENTIFIERS, milestone_types
 from syncer.sync import RunResult
 

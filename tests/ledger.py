@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from syncer import views
-from syncer.contracts import Adjustment, Band, Contract, Contracts
+from syncer.contract_models import Adjustment, Band, Contract
+from syncer.contracts import Contracts
 from syncer.warehouse import Warehouse
 
 SOURCE = "lp"

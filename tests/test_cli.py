@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from syncer.cli import build_parser
+from tests.sandbox_process import SandboxProcess
+from tests.warehouse_truth import config_file
 
 
 def commands() -> list[str]:
@@ -54,3 +57,31 @@ def test_an_unknown_stream_is_refused(tmp_path: Path) -> None:
     )
     done = syncer("sync", "--config", str(config), "--stream", "declarations")
     assert done.returncode == 2 and "unknown stream declarations" in done.stderr
+
+
+# what `syncer sync` never needs: the daemon's scheduler and metrics, the sandbox's server, the contracts file's
+# models when no contracts file is configured (issue 19: a cron-started no-change sync is mostly start-up)
+NOT_FOR_SYNC = (
+    "apscheduler", "prometheus_client", "starlette", "uvicorn",
+    "syncer.contract_models", "syncer.daemon", "syncer.health", "syncer.reconcile", "syncer.sandbox",
+)  # fmt: skip
+IMPORTED_BY_SYNC = """
+import json, sys
+from syncer.cli import main
+code = main(["sync", "--config", sys.argv[1]])
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def test_a_no_change_sync_imports_only_what_it_uses(sandbox: SandboxProcess, tmp_path: Path) -> None:
+    config = config_file(sandbox, tmp_path / "w.duckdb")
+    assert syncer("sync", "--config", str(config)).returncode == 0
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORTED_BY_SYNC, str(config)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["code"] == 0
+    unused = [name for name in found["modules"] if any(name == m or name.startswith(f"{m}.") for m in NOT_FOR_SYNC)]
+    assert unused == []
+    assert "syncer.sync" in found["modules"] and "duckdb" in found["modules"]

@@ -139,7 +139,7 @@ def test_uplifts_of_a_paid_statement_are_the_apis_uplift_paid(ledger: Ledger) ->
 def test_banded_spec_totals_and_vat(ledger: Ledger) -> None:
     """banded_spec.rb: outputs 200 + uplifts 50 + monthly service fee 1000 + adjustments (150 - 50) = subtotal
     1350; VAT at 0.2 = 270; total 1620. Not VAT-registered (rate 0): no VAT."""
-    from syncer.contracts import Adjustment
+    from syncer.contract_models import Adjustment
 
     ledger.contracts.append(contract([band("A", 100, 1000, "1.0")], uplift_fee_per_declaration=50,
                                      monthly_service_fee=Decimal(1000), vat_rate=Decimal("0.2")))  # fmt: skip
