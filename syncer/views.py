@@ -11,11 +11,8 @@ changed since the last refresh (the fingerprint in `finance_layer` differs) or o
    model becomes `CREATE OR REPLACE VIEW name AS <select>`; a `table` model is materialised into
    `cache_<name>` and `name` is a view of that cache, so queries cost a scan rather than the model's joins.
    A `table` model may add `-- built in parts by: <column>`: its rows are then materialised in up to 16
-   statements, one per range of that column's first character (ids are UUIDs, so the ranges split them
-   evenly), as many as its previous build's rows (or DuckDB's estimate of them) need at about ROWS_PER_PART
-   each. That bounds the memory a model over millions of rows needs and stores each range's rows together. The
-   column should be one the model's windows, groups and joins partition by, so that each part computes whole
-   partitions and DuckDB pushes its range down to every table it comes from or is joined on;
+   statements, one per range of that column's values (syncer/parts.py). That bounds the memory a model over
+   millions of rows needs and stores each range's rows together;
 3. re-applies sql/comments/*.sql, the comments on every table and column the migrations create: one file per
    migration, named like it (sql/comments/002_participants.sql for sql/schema/002_participants.sql), so that
    a table's comments sit beside the migration that defines it;
@@ -31,18 +28,16 @@ size of the change; a run that changed nothing costs nothing here.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
-from itertools import pairwise
 from pathlib import Path
 
 import duckdb
 import structlog
 
 from syncer import contracts as contract_file
-from syncer import incremental, sqlfiles
+from syncer import incremental, parts, sqlfiles
 from syncer.contracts import Contracts
 from syncer.errors import StoreError
 from syncer.warehouse import Warehouse, threads
@@ -54,15 +49,6 @@ CACHE_PREFIX = "cache_"
 MATERIALIZED = re.compile(r"^-- materialized: (\w+)\s*$", re.MULTILINE)
 MATERIALIZED_TABLE = re.compile(r"^-- materialized: table\s*$", re.MULTILINE)
 PARTS_BY = re.compile(r"^-- built in parts by: (\w+)\s*$", re.MULTILINE)
-# the first character of a UUID is one of 16 hex digits: these bounds cut the ids into up to 16 even ranges, and
-# any other text still falls in exactly one range (below the first bound, between two, or from the last on)
-PART_BOUNDS = "123456789abcdef"
-# measured within a sync's memory limit (bench/bulk_warehouse.py): parts of this many rows barely spill
-# (participant_timeline at 1M declarations: 16 of them took half the time of 8 twice the size), and at 100k
-# participants the finance layer built in 8.8 s with them, 11.1 s with parts of 300k (int_declarations in 4
-# parts rather than 2); a warehouse of fewer rows is built in one statement
-ROWS_PER_PART = 200_000
-MAX_PARTS = len(PART_BOUNDS) + 1
 # an incremental refresh reads much and writes little: on two threads it took 1.2 s, not 1.65, after a day at 100k
 INCREMENTAL_THREADS = 2
 COMMENT_TARGET = re.compile(r"^COMMENT ON (?:TABLE|COLUMN) (\w+(?:\.\w+)?) IS ", re.IGNORECASE | re.MULTILINE)
@@ -131,27 +117,9 @@ class Model:
         )
 
     def parts(self, count: int) -> list[str]:
-        """The SELECTs whose rows together are the model's rows: the model itself, or one per range of
-        `parts_by` (`count` of them: 1, 2, 4, 8 or 16). The ranges cover every value once, whatever the ids look
-        like, and DuckDB pushes each down to the tables the column comes from and is joined on; it would not push
-        `range OR IS NULL` past a join, so NULLs join the first part as a branch of their own, which statistics
-        usually prove empty (behind OFFSET 0, IS NULL is judged on them rather than pushed down)."""
-        if self.parts_by is None or count <= 1:
-            return [self.select]
-        column = self.parts_by
-        step = MAX_PARTS // count
-        bounds: list[str | None] = [None, *PART_BOUNDS[step - 1 :: step], None]
-        parts = []
-        for low, high in pairwise(bounds):
-            if low is None:
-                condition = f"{column} < '{high}'"
-            elif high is None:
-                condition = f"{column} >= '{low}'"
-            else:
-                condition = f"{column} >= '{low}' AND {column} < '{high}'"
-            parts.append(f"SELECT * FROM ({self.select}) WHERE {condition}")
-        parts[0] += f" UNION ALL SELECT * FROM (SELECT * FROM ({self.select}) OFFSET 0) WHERE {column} IS NULL"
-        return parts
+        """The SELECTs whose rows together are the model's rows: the model itself, or `count` of them, one per
+        range of `parts_by` (syncer/parts.py)."""
+        return parts.even(self.select, self.parts_by, count) if self.parts_by else [self.select]
 
 
 @dataclass(frozen=True)
@@ -219,30 +187,10 @@ def materialise(con: duckdb.DuckDBPyConnection, model: Model) -> None:
     """(Re)builds cache_<name> from the model's SELECT, part by part when it is built in parts."""
     cache = cache_name(model.name)
     with threads(con, 1):  # appended on two threads, each part's last row groups would be rewritten later
-        for number, part in enumerate(model.parts(part_count(con, model) if model.parts_by else 1)):
-            statement = f"CREATE OR REPLACE TABLE {cache} AS {part}" if number == 0 else f"INSERT INTO {cache} {part}"
-            con.execute(statement)
-
-
-def part_count(con: duckdb.DuckDBPyConnection, model: Model) -> int:
-    """How many parts give about ROWS_PER_PART rows each, judged by the rows its cache holds from the last build
-    (data grows slowly between two syncs), or on a first build by DuckDB's estimate of the SELECT's rows."""
-    cached = "SELECT estimated_size FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?"
-    row = con.execute(cached, [cache_name(model.name)]).fetchone()
-    rows = row[0] if row else estimated_rows(con, model.select)
-    count = 1
-    while count < MAX_PARTS and count * ROWS_PER_PART < rows:
-        count *= 2
-    return count
-
-
-def estimated_rows(con: duckdb.DuckDBPyConnection, select: str) -> int:
-    """The optimiser's estimate of the rows `select` gives (0 where its plan does not say)."""
-    try:
-        plan = con.execute(f"EXPLAIN (FORMAT json) {select}").fetchall()
-        return int(json.loads(plan[-1][1])[0]["extra_info"]["Estimated Cardinality"])
-    except (IndexError, KeyError, TypeError, ValueError):
-        return 0
+        if model.parts_by is not None:
+            parts.build(con, cache, model.select, model.parts_by)
+        else:
+            con.execute(f"CREATE OR REPLACE TABLE {cache} AS {model.select}")
 
 
 def drop_orphan_caches(con: duckdb.DuckDBPyConnection, wanted: set[str]) -> None:

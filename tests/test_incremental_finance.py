@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from syncer import incremental, sync, views
+from syncer import incremental, parts, sync, views
 from syncer.client import ApiClient
 from syncer.config import Settings, SourceConfig, load_settings
 from syncer.sandbox.inprocess import InProcessTransport
@@ -231,18 +231,18 @@ def test_an_incremental_refresh_runs_on_two_threads_and_a_full_build_on_one(
     checkpoint to rewrite); an incremental refresh reads on two; the connection keeps its own setting after
     either, and after a refresh that fails."""
     seen: dict[str, int] = {}
-    real_targets, real_part_count = incremental.refresh_targets, views.part_count
+    real_targets, real_build = incremental.refresh_targets, parts.build
 
     def spied_targets(con: duckdb.DuckDBPyConnection, *args: Any) -> bool:
         seen["incremental"] = threads_now(con)
         return real_targets(con, *args)
 
-    def spied_part_count(con: duckdb.DuckDBPyConnection, model: views.Model) -> int:
+    def spied_build(con: duckdb.DuckDBPyConnection, *args: str) -> int:
         seen["full build"] = threads_now(con)
-        return real_part_count(con, model)
+        return real_build(con, *args)
 
     monkeypatch.setattr(incremental, "refresh_targets", spied_targets)
-    monkeypatch.setattr(views, "part_count", spied_part_count)
+    monkeypatch.setattr(parts, "build", spied_build)
     with Warehouse(warehouse_copy) as warehouse:
         assert threads_now(warehouse.con) == SETTINGS["threads"] == 1
         Changes(warehouse, random.Random(2)).apply(3, ("declaration_state",))

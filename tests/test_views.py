@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from syncer import contracts, sqlfiles, views
+from syncer import contracts, parts, sqlfiles, views
 from syncer.warehouse import Warehouse
 from tests import finance_found, finance_truth
 from tests.finance_found import rows
@@ -100,16 +100,30 @@ def test_participant_timeline_equals_truth(scenario: Scenario) -> None:
         assert [r["event_at"] for r in ordered] == sorted(r["event_at"] for r in ordered)
 
 
+ODD_IDS = ["NULL", "''", "'0'", "'1'", "'7f'", "'8'", "'9z'", "'A'", "'a'", "'c0'", "'f'", "'ff'", "'g'", "'Ω'"]
+
+
 def test_parts_cover_every_value_once() -> None:
     """Built in parts, a model keeps each of its rows exactly once, whatever its ids look like."""
-    odd = ["NULL", "''", "'0'", "'1'", "'7f'", "'8'", "'9z'", "'A'", "'a'", "'c0'", "'f'", "'ff'", "'g'", "'Ω'"]
-    model = views.Model("odd", "table", f"SELECT * FROM (VALUES ({'), ('.join(odd)})) AS t(id)", (), "id")
+    model = views.Model("odd", "table", f"SELECT * FROM (VALUES ({'), ('.join(ODD_IDS)})) AS t(id)", (), "id")
     with duckdb.connect() as con:
         expected = Counter(con.execute(model.select).fetchall())
         for count in (1, 2, 4, 8, 16):
             parts = model.parts(count)
             assert len(parts) == count
             assert Counter(row for part in parts for row in con.execute(part).fetchall()) == expected, count
+
+
+def test_a_build_plans_its_parts_from_the_rows_held_else_from_the_estimate(monkeypatch: pytest.MonkeyPatch) -> None:
+    select = f"SELECT * FROM (VALUES ({'), ('.join(ODD_IDS)})) AS t(id)"
+    with duckdb.connect() as con:
+        expected = Counter(con.execute(select).fetchall())
+        monkeypatch.setattr(parts, "ROWS_PER_PART", 10)
+        monkeypatch.setattr(parts, "estimated_rows", lambda con, select: 10**9)
+        assert parts.build(con, "built", select, "id") == 16  # a first build: the estimate
+        assert Counter(con.execute("SELECT * FROM built").fetchall()) == expected
+        assert parts.build(con, "built", select, "id") == 2  # 14 rows held: 2 parts of about 10
+        assert Counter(con.execute("SELECT * FROM built").fetchall()) == expected
 
 
 def test_participant_timeline_is_the_same_built_in_parts(scenario: Scenario) -> None:
