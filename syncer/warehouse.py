@@ -32,8 +32,8 @@ DuckConfig = dict[str, str | bool | int | float | list[str]]
 # thread by default: a second doubles the memory every hash join and sort of a statement holds, a sync's writes
 # gain nothing from it (Python's side of a sync keeps the other core busy), and a full build of the finance
 # layer on two leaves each part's last row groups partly filled, which the next checkpoint rewrites (2 s at 100k
-# participants, more than the second thread saved). An incremental refresh of the finance layer, which reads
-# much and writes little, runs on two (`threads`)
+# participants, more than the second thread saved). A refresh of the finance layer runs on two but for its full
+# builds (`threads`, syncer/views.py): an incremental refresh reads much and writes little
 SETTINGS: DuckConfig = {
     "memory_limit": "144MB",
     "threads": 1,
@@ -44,13 +44,19 @@ SETTINGS: DuckConfig = {
 
 @contextmanager
 def threads(con: duckdb.DuckDBPyConnection, count: int) -> Iterator[None]:
-    """The statements within run on `count` threads; the connection's own number afterwards."""
+    """The statements within run on `count` threads; the connection's own number afterwards. Where a statement
+    within failed in a transaction, DuckDB refuses the SET that restores it until the transaction is rolled back:
+    the error that aborted it is raised, not that refusal, and a `threads` outside the transaction restores the
+    number once it is rolled back."""
     ((before,),) = con.execute("SELECT current_setting('threads')::INTEGER").fetchall()
     con.execute(f"SET threads = {int(count)}")
     try:
         yield
-    finally:
-        con.execute(f"SET threads = {before}")
+    except BaseException:
+        with suppress(duckdb.TransactionException):
+            con.execute(f"SET threads = {before}")
+        raise
+    con.execute(f"SET threads = {before}")
 
 
 def connect(path: Path | str, read_only: bool = False, config: DuckConfig | None = None) -> duckdb.DuckDBPyConnection:

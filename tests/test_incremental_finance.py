@@ -19,6 +19,7 @@ import pytest
 from syncer import incremental, parts, sync, views
 from syncer.client import ApiClient
 from syncer.config import Settings, SourceConfig, load_settings
+from syncer.errors import StoreError
 from syncer.sandbox.inprocess import InProcessTransport
 from syncer.sync import run_sync
 from syncer.warehouse import SETTINGS, Warehouse
@@ -228,8 +229,8 @@ def test_an_incremental_refresh_runs_on_two_threads_and_a_full_build_on_one(
     warehouse_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Full builds append on one thread (on two, each part's last row groups are left partly filled for the next
-    checkpoint to rewrite); an incremental refresh reads on two; the connection keeps its own setting after
-    either, and after a refresh that fails."""
+    checkpoint to rewrite), also where an incremental refresh falls back to one; an incremental refresh reads on
+    two; the connection keeps its own setting after either."""
     seen: dict[str, int] = {}
     real_targets, real_build = incremental.refresh_targets, parts.build
 
@@ -247,17 +248,35 @@ def test_an_incremental_refresh_runs_on_two_threads_and_a_full_build_on_one(
         assert threads_now(warehouse.con) == SETTINGS["threads"] == 1
         Changes(warehouse, random.Random(2)).apply(3, ("declaration_state",))
         assert views.refresh(warehouse).incremental
-        assert seen == {"incremental": views.INCREMENTAL_THREADS} and threads_now(warehouse.con) == 1
+        assert seen == {"incremental": views.REFRESH_THREADS} and threads_now(warehouse.con) == 1
         seen.clear()
         Changes(warehouse, random.Random(4)).apply(3, ("declaration_state",))
         monkeypatch.setattr(incremental, "too_many", lambda con: True)  # the refresh falls back to a full build
         assert not views.refresh(warehouse).incremental
         assert seen == {"full build": 1} and threads_now(warehouse.con) == 1
+
+
+def failing_statement(con: duckdb.DuckDBPyConnection, *args: Any) -> Any:
+    return con.execute("SELECT error('the real cause')").fetchall()
+
+
+@pytest.mark.parametrize("failing", ["incremental refresh", "full build"])
+def test_a_refresh_that_fails_says_why_and_keeps_the_threads(
+    warehouse_copy: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """A statement that fails aborts the refresh's transaction, where DuckDB refuses to set the threads back: the
+    error raised is the statement's, and the connection has its own number of threads once it is rolled back."""
+    if failing == "full build":
+        monkeypatch.setattr(parts, "build", failing_statement)
+        monkeypatch.setattr(incremental, "too_many", lambda con: True)
+    else:
+        monkeypatch.setattr(incremental, "refresh_targets", failing_statement)
+    with Warehouse(warehouse_copy) as warehouse:
         Changes(warehouse, random.Random(3)).apply(3, ("declaration_state",))
-        monkeypatch.setattr(incremental, "too_many", lambda con: 1 / 0)
-        with pytest.raises(ZeroDivisionError):
+        pending = incremental.pending(warehouse.con)
+        with pytest.raises((duckdb.Error, StoreError), match="the real cause"):
             views.refresh(warehouse)
-        assert threads_now(warehouse.con) == 1
+        assert threads_now(warehouse.con) == 1 and incremental.pending(warehouse.con) == pending
 
 
 def test_a_models_refresh_header_is_checked() -> None:

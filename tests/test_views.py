@@ -109,9 +109,9 @@ def test_parts_cover_every_value_once() -> None:
     with duckdb.connect() as con:
         expected = Counter(con.execute(model.select).fetchall())
         for count in (1, 2, 4, 8, 16):
-            parts = model.parts(count)
-            assert len(parts) == count
-            assert Counter(row for part in parts for row in con.execute(part).fetchall()) == expected, count
+            split = model.parts(count)
+            assert len(split) == count
+            assert Counter(row for part in split for row in con.execute(part).fetchall()) == expected, count
 
 
 def test_a_build_plans_its_parts_from_the_rows_held_else_from_the_estimate(monkeypatch: pytest.MonkeyPatch) -> None:
