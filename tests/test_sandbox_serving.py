@@ -102,11 +102,11 @@ def cached_items(world: World) -> int:
     return sum(len(items) for items in world.item_cache.values())
 
 
-def unprimed(world: World) -> list[tuple[str, str, int | None]]:
+def unprimed(world: World, profile: Profile = RECT_V3) -> list[tuple[str, str, int | None]]:
     """The lists served whose scoped rows and updated_at stamps the next updated_since request would work out."""
     return [
         (endpoint.name, query.provider_id, query.cohort)
-        for endpoint, query in lists_served(world, RECT_V3)
+        for endpoint, query in lists_served(world, profile)
         if endpoint.updated_at is not None and ("since_stamps", *list_key(endpoint, query, ())) not in world._cache
     ]
 
@@ -163,3 +163,13 @@ def test_warmed_lists_are_served_without_rendering_and_never_stale(tier: str) ->
         assert unprimed(world) == [], "the tick works out each list's rows and stamps before it answers"
         for token in tokens:
             assert served(client, token) == truth(client, token)
+
+
+@pytest.mark.parametrize("api", sorted(PROFILES))
+def test_a_tick_primes_every_list_of_each_api(api: str) -> None:
+    world = World(seed=6, participants=30, providers=2)
+    sandbox = InProcessSandbox(world, api=api)
+    with sandbox.connect({}) as client:
+        assert client.post("/sandbox/tick", json={"days": 3}).status_code == 200
+    primed = [e for e, _ in lists_served(world, PROFILES[api]) if e.updated_at is not None]
+    assert primed and unprimed(world, PROFILES[api]) == []
