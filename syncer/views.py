@@ -117,11 +117,6 @@ class Model:
             refreshed_from,
         )
 
-    def parts(self, count: int) -> list[str]:
-        """The SELECTs whose rows together are the model's rows: the model itself, or `count` of them, one per
-        range of `parts_by` (syncer/parts.py)."""
-        return parts.even(self.select, self.parts_by, count) if self.parts_by else [self.select]
-
 
 @dataclass(frozen=True)
 class Refreshed:

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.types import ASGIApp
 
-from syncer.sandbox.app import Listing, create_app, listing, lists_served
+from syncer.sandbox.app import Listing, create_app, listing, lists_served, prime
 from syncer.sandbox.chaos import ChaosMiddleware, ResetsInOneLine
-from syncer.sandbox.endpoints import prime_since
 from syncer.sandbox.profiles import RECT_V3, Profile
 from syncer.sandbox.throttle import DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW
 from syncer.sandbox.world import World
@@ -110,7 +109,7 @@ def warm(world: World, profile: Profile = RECT_V3) -> int:
             positions = in_memory_order(found, found.unrendered())
             found.render(positions)
             total += len(positions)
-            prime_since(endpoint, query)
+        prime(world, profile)
     # what was just built lives until the world changes and holds no cycles the collector could free: as with the
     # world itself (World.__init__), keep the cyclic GC from rescanning it (a full collection cost 90 ms after this)
     gc.freeze()
