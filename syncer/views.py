@@ -40,7 +40,7 @@ from syncer import contracts as contract_file
 from syncer import incremental, parts, sqlfiles
 from syncer.contracts import Contracts
 from syncer.errors import StoreError
-from syncer.warehouse import Warehouse, threads
+from syncer.warehouse import Warehouse
 
 log = structlog.get_logger(__name__)
 
@@ -49,9 +49,6 @@ CACHE_PREFIX = "cache_"
 MATERIALIZED = re.compile(r"^-- materialized: (\w+)\s*$", re.MULTILINE)
 MATERIALIZED_TABLE = re.compile(r"^-- materialized: table\s*$", re.MULTILINE)
 PARTS_BY = re.compile(r"^-- built in parts by: (\w+)\s*$", re.MULTILINE)
-# a refresh runs on two threads but for its full builds (materialise): an incremental refresh reads much and
-# writes little, and took 1.2 s on two, 1.65 s on one, after a day at 100k participants
-REFRESH_THREADS = 2
 COMMENT_TARGET = re.compile(r"^COMMENT ON (?:TABLE|COLUMN) (\w+(?:\.\w+)?) IS ", re.IGNORECASE | re.MULTILINE)
 
 
@@ -182,11 +179,10 @@ def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
 def materialise(con: duckdb.DuckDBPyConnection, model: Model) -> None:
     """(Re)builds cache_<name> from the model's SELECT, part by part when it is built in parts."""
     cache = cache_name(model.name)
-    with threads(con, 1):  # appended on two threads, each part's last row groups would be rewritten later
-        if model.parts_by is not None:
-            parts.build(con, cache, model.select, model.parts_by)
-        else:
-            con.execute(f"CREATE OR REPLACE TABLE {cache} AS {model.select}")
+    if model.parts_by is not None:
+        parts.build(con, cache, model.select, model.parts_by)
+    else:
+        con.execute(f"CREATE OR REPLACE TABLE {cache} AS {model.select}")
 
 
 def drop_orphan_caches(con: duckdb.DuckDBPyConnection, wanted: set[str]) -> None:
@@ -305,7 +301,7 @@ def refresh(
     or an earlier refresh's on this connection) in its memory, where a build would have to spill them or run out
     of memory beside them; the checkpoint at close costs that much less."""
     warehouse.con.execute("CHECKPOINT")
-    with threads(warehouse.con, REFRESH_THREADS), warehouse.transaction() as con:
+    with warehouse.transaction() as con:
         loaded = contract_file.write(con, contracts) if contracts is not None else False
         current = fingerprint(con)
         fingerprint_built, rows_built_at = built(con)

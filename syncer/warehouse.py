@@ -29,34 +29,16 @@ DuckConfig = dict[str, str | bool | int | float | list[str]]
 # bounded memory for a long-running daemon; checkpoints in large steps rather than every few pages. DuckDB fills
 # its buffer pool up to the limit with whatever it read or wrote last, so the limit is most of what the process
 # holds (the finance layer at 1M declarations fits it: syncer/views.py builds its big models in parts). One
-# thread by default: a second doubles the memory every hash join and sort of a statement holds, a sync's writes
-# gain nothing from it (Python's side of a sync keeps the other core busy), and a full build of the finance
-# layer on two leaves each part's last row groups partly filled, which the next checkpoint rewrites (2 s at 100k
-# participants, more than the second thread saved). A refresh of the finance layer runs on two but for its full
-# builds (`threads`, syncer/views.py): an incremental refresh reads much and writes little
+# thread: a second doubles the memory every hash join and sort of a statement holds (an incremental refresh of
+# the finance layer on two ran out of the limit after a few days at 100k participants), a sync's statements, a
+# few pages each, gain nothing from it, and a full build of the finance layer on two leaves each part's last row
+# groups partly filled, which the next checkpoint rewrites (2 s at 100k participants, more than it saved)
 SETTINGS: DuckConfig = {
     "memory_limit": "144MB",
     "threads": 1,
     "checkpoint_threshold": "256MB",
     "preserve_insertion_order": False,
 }
-
-
-@contextmanager
-def threads(con: duckdb.DuckDBPyConnection, count: int) -> Iterator[None]:
-    """The statements within run on `count` threads; the connection's own number afterwards. Where a statement
-    within failed in a transaction, DuckDB refuses the SET that restores it until the transaction is rolled back:
-    the error that aborted it is raised, not that refusal, and a `threads` outside the transaction restores the
-    number once it is rolled back."""
-    ((before,),) = con.execute("SELECT current_setting('threads')::INTEGER").fetchall()
-    con.execute(f"SET threads = {int(count)}")
-    try:
-        yield
-    except BaseException:
-        with suppress(duckdb.TransactionException):
-            con.execute(f"SET threads = {before}")
-        raise
-    con.execute(f"SET threads = {before}")
 
 
 def connect(path: Path | str, read_only: bool = False, config: DuckConfig | None = None) -> duckdb.DuckDBPyConnection:

@@ -225,12 +225,12 @@ def threads_now(con: duckdb.DuckDBPyConnection) -> int:
     return int(count)
 
 
-def test_an_incremental_refresh_runs_on_two_threads_and_a_full_build_on_one(
+def test_every_statement_of_a_refresh_runs_on_the_warehouses_one_thread(
     warehouse_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Full builds append on one thread (on two, each part's last row groups are left partly filled for the next
-    checkpoint to rewrite), also where an incremental refresh falls back to one; an incremental refresh reads on
-    two; the connection keeps its own setting after either."""
+    """An incremental refresh and a full build alike: on two threads an incremental refresh ran out of the 144 MB
+    memory limit after a few simulated days at 100k participants (each thread holds hash tables of its own), and a
+    full build left each part's last row groups partly filled for the next checkpoint to rewrite."""
     seen: dict[str, int] = {}
     real_targets, real_build = incremental.refresh_targets, parts.build
 
@@ -248,12 +248,12 @@ def test_an_incremental_refresh_runs_on_two_threads_and_a_full_build_on_one(
         assert threads_now(warehouse.con) == SETTINGS["threads"] == 1
         Changes(warehouse, random.Random(2)).apply(3, ("declaration_state",))
         assert views.refresh(warehouse).incremental
-        assert seen == {"incremental": views.REFRESH_THREADS} and threads_now(warehouse.con) == 1
+        assert seen == {"incremental": 1}
         seen.clear()
         Changes(warehouse, random.Random(4)).apply(3, ("declaration_state",))
         monkeypatch.setattr(incremental, "too_many", lambda con: True)  # the refresh falls back to a full build
         assert not views.refresh(warehouse).incremental
-        assert seen == {"full build": 1} and threads_now(warehouse.con) == 1
+        assert seen == {"full build": 1}
 
 
 def failing_statement(con: duckdb.DuckDBPyConnection, *args: Any) -> Any:
@@ -261,11 +261,11 @@ def failing_statement(con: duckdb.DuckDBPyConnection, *args: Any) -> Any:
 
 
 @pytest.mark.parametrize("failing", ["incremental refresh", "full build"])
-def test_a_refresh_that_fails_says_why_and_keeps_the_threads(
+def test_a_refresh_that_fails_says_why_and_keeps_its_changes(
     warehouse_copy: Path, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
-    """A statement that fails aborts the refresh's transaction, where DuckDB refuses to set the threads back: the
-    error raised is the statement's, and the connection has its own number of threads once it is rolled back."""
+    """A statement that fails aborts the refresh's transaction: the error raised is the statement's, and the
+    changes it was to apply wait for the next refresh."""
     if failing == "full build":
         monkeypatch.setattr(parts, "build", failing_statement)
         monkeypatch.setattr(incremental, "too_many", lambda con: True)
@@ -276,7 +276,7 @@ def test_a_refresh_that_fails_says_why_and_keeps_the_threads(
         pending = incremental.pending(warehouse.con)
         with pytest.raises((duckdb.Error, StoreError), match="the real cause"):
             views.refresh(warehouse)
-        assert threads_now(warehouse.con) == 1 and incremental.pending(warehouse.con) == pending
+        assert incremental.pending(warehouse.con) == pending
 
 
 def test_a_models_refresh_header_is_checked() -> None:
