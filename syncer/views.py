@@ -343,8 +343,16 @@ def missing_views(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def refresh_views(warehouse: Warehouse, contracts: Contracts | None = None) -> Refreshed:
-    """The end of every sync run: the finance layer is rebuilt over the data just written."""
-    refreshed = refresh(warehouse, contracts=contracts)
+    """The end of every sync run: the finance layer is rebuilt over the data just written. An incremental refresh
+    that runs out of DuckDB's memory limit is rolled back and done again as a full build, whose models are built
+    in parts to fit it (a change set whose joins hold more than the limit must not stop every later sync)."""
+    try:
+        refreshed = refresh(warehouse, contracts=contracts)
+    except (duckdb.OutOfMemoryException, StoreError) as exc:
+        if not out_of_memory(exc):
+            raise
+        log.warning("the incremental refresh ran out of memory: every cache is rebuilt instead", error=str(exc))
+        refreshed = refresh(warehouse, rows=True, contracts=contracts)
     log.info(
         "views refreshed",
         definitions_rebuilt=refreshed.definitions_rebuilt,
@@ -354,6 +362,15 @@ def refresh_views(warehouse: Warehouse, contracts: Contracts | None = None) -> R
         contracts_loaded=refreshed.contracts_loaded,
     )
     return refreshed
+
+
+def out_of_memory(exc: BaseException | None) -> bool:
+    """Whether `exc`, or an error it was raised from, is DuckDB's running out of its memory limit."""
+    while exc is not None:
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            return True
+        exc = exc.__cause__
+    return False
 
 
 def require_views(con: duckdb.DuckDBPyConnection) -> None:

@@ -220,6 +220,31 @@ def test_a_failed_refresh_keeps_its_changes_pending(warehouse_copy: Path, monkey
         assert incremental.pending(warehouse.con) == 0
 
 
+def test_an_incremental_refresh_out_of_memory_is_done_again_as_a_full_build(
+    warehouse_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A change set whose joins outgrow DuckDB's memory limit (as two threads once did after a few days at 100k
+    participants) must not fail this sync and every later one: the refresh is rolled back and done in full,
+    whose models are built in parts within the limit."""
+    with Warehouse(warehouse_copy) as warehouse:
+        Changes(warehouse, random.Random(5)).apply(3, ("declaration_state", "merge"))
+    expected = rebuilt_in_full(warehouse_copy, tmp_path)
+
+    def exhausted(con: duckdb.DuckDBPyConnection, *args: Any) -> bool:
+        con.execute("DELETE FROM cache_int_declarations")  # half done when it ran out: rolled back
+        raise duckdb.OutOfMemoryException("failed to pin block of size 256.0 KiB (137.1 MiB/137.3 MiB used)")
+
+    monkeypatch.setattr(incremental, "refresh_targets", exhausted)
+    with Warehouse(warehouse_copy) as warehouse:
+        result = views.refresh_views(warehouse)
+        assert result.rows_rebuilt and not result.incremental and incremental.pending(warehouse.con) == 0
+        assert_same(contents(warehouse.con), expected)
+        Changes(warehouse, random.Random(6)).apply(3, ("declaration_state",))
+        monkeypatch.setattr(incremental, "refresh_targets", failing_statement)
+        with pytest.raises((duckdb.Error, StoreError), match="the real cause"):  # any other is raised as it was
+            views.refresh_views(warehouse)
+
+
 def threads_now(con: duckdb.DuckDBPyConnection) -> int:
     ((count,),) = con.execute("SELECT current_setting('threads')::INTEGER").fetchall()
     return int(count)
