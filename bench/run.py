@@ -66,13 +66,13 @@ for _ in range(int(sys.argv[2])):  # one after another in this process, as the d
     started = time.perf_counter()
     result = sync.run_sync(settings)
     seconds = time.perf_counter() - started
-    sync_peak, snapshot, copied = peak_mb(), None, None
+    sync_peak, snapshot, publication = peak_mb(), None, None
     if result.ok and settings.warehouse.read_snapshot:  # as the daemon and `syncer sync` do after a success
         started = time.perf_counter()
-        copied = publish(settings.warehouse.path, settings.warehouse.snapshot_storage_version).replaced
+        publication = publish(settings.warehouse.path, settings.warehouse.snapshot_storage_version).how
         snapshot = time.perf_counter() - started
     streams = [s.summary() for s in result.streams]
-    found = {"seconds": seconds, "snapshot": snapshot, "copied": copied, "peak_mb": sync_peak,
+    found = {"seconds": seconds, "snapshot": snapshot, "publication": publication, "peak_mb": sync_peak,
              "peak_with_snapshot_mb": peak_mb()}  # fmt: skip
     found |= {"remap": spent.get("remap", 0.0), "views": spent.get("views", 0.0), "streams": streams}
     print(json.dumps(found), flush=True)
@@ -128,8 +128,13 @@ def changed(run: dict[str, Any]) -> int:
 
 
 def published(run: dict[str, Any]) -> str:
-    """What the run's publication did: the snapshot is copied only when the data changed."""
-    return {True: "copied", False: "already current: not copied", None: "not published"}[run["copied"]]
+    """What the run's publication did: the snapshot is written only when the data changed, patched where it can."""
+    return {
+        "copied": "copied whole",
+        "patched": "the previous one patched with the changed rows",
+        "current": "already current: not written",
+        None: "not published",
+    }[run["publication"]]
 
 
 def streams_phase(run: dict[str, Any]) -> float:

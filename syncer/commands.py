@@ -16,7 +16,7 @@ import duckdb
 from syncer import contracts as contract_file
 from syncer.config import load_settings
 from syncer.errors import WarehouseLocked
-from syncer.snapshot import publish, snapshot_path
+from syncer.snapshot import Publication, publish, snapshot_path
 from syncer.status import render_table, status_rows
 from syncer.sync import StreamResult, run_sync
 from syncer.views import refresh, require_views
@@ -30,6 +30,13 @@ def summary_line(r: StreamResult) -> str:
         f"{f' quarantined {r.quarantined}' if r.quarantined else ''} in {r.seconds:.1f}s"
     )
     return line + (f": {r.error}" if r.error else "")
+
+
+def publication_note(published: Publication) -> str:
+    if published.patched is not None:
+        changed = published.patched
+        return f" (patched: {changed.inserted} rows in, {changed.deleted} out, in {changed.tables} tables)"
+    return "" if published.replaced else " (already current)"
 
 
 def tty_progress(result: StreamResult) -> None:
@@ -49,7 +56,7 @@ def sync(config: Path, streams: list[str] | None, full: bool) -> int:
         # as the daemon does after each successful run: BI tools read the snapshot, never the warehouse
         try:
             published = publish(settings.warehouse.path, settings.warehouse.snapshot_storage_version)
-            print(f"read snapshot: {published.path}{'' if published.replaced else ' (already current)'}")
+            print(f"read snapshot: {published.path}{publication_note(published)}")
         except WarehouseLocked as exc:  # the data is committed; the next run publishes it
             print(f"syncer: the read snapshot was not replaced: {exc}", file=sys.stderr)
     return 0 if result.ok else 1

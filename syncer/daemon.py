@@ -298,7 +298,7 @@ class Daemon:
             try:
                 published = publish(self.settings.warehouse.path, self.settings.warehouse.snapshot_storage_version)
                 self.metrics.snapshot.set(self.clock())
-                self.metrics.snapshot_publications.labels("copied" if published.replaced else "current").inc()
+                self.metrics.snapshot_publications.labels(published.how).inc()
             except WarehouseLocked as exc:
                 # e.g. a manual `syncer sync` took the file between our run and the copy: the data is committed,
                 # and the next run publishes it

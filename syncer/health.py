@@ -121,8 +121,9 @@ class Metrics:
         )
         self.snapshot_publications = Counter(
             "syncer_snapshot_publications",
-            "Read snapshot publications after successful runs, by result (copied: the data changed; current: "
-            "it already held the warehouse's data, nothing was copied)",
+            "Read snapshot publications after successful runs, by result (copied: written whole; patched: the "
+            "previous one brought level with the warehouse's changed rows; current: it already held the "
+            "warehouse's data, nothing was written)",
             ["result"],
             registry=r,
         )

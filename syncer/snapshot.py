@@ -16,6 +16,11 @@ stamp of what it was copied from (sql/snapshot/content_stamp.sql, in its table s
 publication whose warehouse has the same stamp, in the same storage version, copies nothing: it touches the
 snapshot's modification time, which then says when the snapshot was last confirmed current. Only bookkeeping
 (watermarks, the rows of runs that wrote nothing) goes unpublished by such a run; the next copy carries it.
+
+A cycle that changed some rows is published by patching: the previous snapshot is copied byte for byte into the
+temporary file and only the rows that differ are written into it (syncer/snapshot_patch.py), then it replaces the
+snapshot as a whole copy does. The snapshot is copied whole the first time, when the storage version or the
+definitions changed, and when patches have grown it past GROWTH_LIMIT times the warehouse.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from pathlib import Path
 
 import duckdb
 
-from syncer import sqlfiles
+from syncer import snapshot_patch, sqlfiles
 from syncer.config import DEFAULT_SNAPSHOT_STORAGE_VERSION
 from syncer.errors import StoreError, WarehouseLocked
 from syncer.warehouse import SETTINGS, connect
@@ -81,6 +86,12 @@ def quoted(path: Path) -> str:
 class Publication:
     path: Path
     replaced: bool  # False: the snapshot already held the warehouse's content; only its mtime was touched
+    patched: snapshot_patch.Patched | None = None  # the rows a patch wrote; None for a whole copy (or none)
+
+    @property
+    def how(self) -> str:
+        """'copied' (whole), 'patched' or 'current' (confirmed, not written)."""
+        return "current" if not self.replaced else "patched" if self.patched else "copied"
 
 
 @contextmanager
@@ -137,11 +148,36 @@ def write_copy(con: duckdb.DuckDBPyConnection, copy: Path, storage_version: str,
         con.execute(f"ATTACH {quoted(copy)} AS snapshot (STORAGE_VERSION '{storage_version}')")
         con.execute("COPY FROM DATABASE warehouse TO snapshot")
         con.execute(sqlfiles.read("snapshot/publication.sql"))
-        con.execute("INSERT INTO snapshot.snapshot_publication VALUES (?, ?, now())", [stamp, storage_version])
+        con.execute("INSERT INTO snapshot.snapshot_publication VALUES (?, ?, now(), now())", [stamp, storage_version])
         con.execute("DETACH snapshot")
     except duckdb.Error as exc:
         raise StoreError(f"cannot write the read snapshot (storage version {storage_version}): {exc}") from exc
-    with copy.open("rb+") as written:
+    fsync(copy)
+
+
+def write_patched(
+    con: duckdb.DuckDBPyConnection, previous: Path, copy: Path, stamp: str
+) -> snapshot_patch.Patched | None:
+    """The previous snapshot copied byte for byte to `copy` and brought level with the attached warehouse; None
+    (and `copy` removed) where its definitions differ from the warehouse's and it must be copied whole."""
+    shutil.copyfile(previous, copy)
+    try:
+        con.execute(f"ATTACH {quoted(copy)} AS snapshot")  # the file keeps its own storage version
+        try:
+            patched = snapshot_patch.patch(con, stamp)
+        finally:
+            con.execute("DETACH snapshot")  # checkpoints what was patched into the file
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot patch the read snapshot: {exc}") from exc
+    if patched is None:
+        copy.unlink()
+        return None
+    fsync(copy)
+    return patched
+
+
+def fsync(path: Path) -> None:
+    with path.open("rb+") as written:
         os.fsync(written.fileno())  # the data is on disk before the name points at it
 
 
@@ -158,15 +194,20 @@ def publish(warehouse: Path, storage_version: str = DEFAULT_SNAPSHOT_STORAGE_VER
     sweep(target)
     with copier(warehouse, target.parent / "spill") as con:
         stamp = content_stamp(con)
-        if published_stamp(con, target) == (stamp, storage_version):
+        previous = published_stamp(con, target)
+        if previous == (stamp, storage_version):
             os.utime(target)
             return Publication(target, replaced=False)
         # a folder of our own beside the target: the rename stays on one filesystem and is atomic, and DuckDB
         # creates the copy's file itself (it refuses an empty one)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
         temporary = staging / target.name
+        patched = None
         try:
-            write_copy(con, temporary, storage_version, stamp)
+            if previous is not None and previous[1] == storage_version and snapshot_patch.patchable(target, warehouse):
+                patched = write_patched(con, target, temporary, stamp)
+            if patched is None:
+                write_copy(con, temporary, storage_version, stamp)
             # readers get what the warehouse itself allows (e.g. a BI container's user)
             os.chmod(temporary, stat.S_IMODE(warehouse.stat().st_mode))
             verify(temporary)
@@ -174,7 +215,7 @@ def publish(warehouse: Path, storage_version: str = DEFAULT_SNAPSHOT_STORAGE_VER
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     sync_directory(target.parent)
-    return Publication(target, replaced=True)
+    return Publication(target, replaced=True, patched=patched)
 
 
 def sweep(target: Path, older_than: float = 3600) -> None:

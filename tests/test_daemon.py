@@ -24,7 +24,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from syncer import snapshot
+from syncer import snapshot, snapshot_patch
 from syncer.config import Settings, load_settings
 from syncer.daemon import Backoff, Daemon, schedule_period, stale_seconds
 from syncer.errors import ConfigError, Interrupted, StoreError, TransientApiError, WarehouseLocked
@@ -466,7 +466,7 @@ def test_the_daemon_end_to_end(tmp_path: Path, daemons: list[DaemonProcess]) -> 
         assert copied("copied") == 1 and copied("current") >= 3
         assert sample(metrics(health_port), "syncer_runs_total", kind="incremental", outcome="success") >= before + 3
 
-        # the sandbox's days go on: each brings new declarations, and a run copies them into a new snapshot while
+        # the sandbox's days go on: each brings new declarations, and a run patches them into a new snapshot while
         # the readers read it
         for _ in range(3):
             known = len(copies)
@@ -476,7 +476,8 @@ def test_the_daemon_end_to_end(tmp_path: Path, daemons: list[DaemonProcess]) -> 
             while read_snapshot() != expected or len(copies) == known:
                 assert time.monotonic() < deadline, "the snapshot must be replaced with the new days' data"
         assert errors == [] and torn == []
-        assert len(copies) >= 4 and copied("copied") >= 4  # a tick during a run can take two runs to copy
+        # patched, not copied whole: a tick during a run can take two runs to publish
+        assert len(copies) >= 4 and copied("copied") == 1 and copied("patched") >= 3
 
         # the API goes away: /healthz says so with a reason; the snapshot stays readable; the API returns
         sandbox.stop()
@@ -530,16 +531,24 @@ def test_the_daemon_end_to_end(tmp_path: Path, daemons: list[DaemonProcess]) -> 
         sandbox.stop()
 
 
-def test_a_copy_that_verify_refuses_is_never_published(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("written_by", ["write_copy", "write_patched"])
+def test_a_copy_that_verify_refuses_is_never_published(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, written_by: str
+) -> None:
+    """Whether it was copied whole or patched."""
     path = tmp_path / "w.duckdb"
     warehouse_with(path, 2)
     publish(path)
-    warehouse_with(path, 3)  # new data: the snapshot is copied again
+    warehouse_with(path, 3)  # new data: the snapshot is written again
 
-    def torn(con: duckdb.DuckDBPyConnection, copy: Path, storage_version: str, stamp: str) -> None:
+    def torn(con: duckdb.DuckDBPyConnection, *args: Any) -> snapshot_patch.Patched | None:
+        copy = args[1] if written_by == "write_patched" else args[0]
         copy.write_bytes(b"half a database" * 1000)
+        return snapshot_patch.Patched(1, 0, 1) if written_by == "write_patched" else None
 
-    monkeypatch.setattr(snapshot, "write_copy", torn)
+    monkeypatch.setattr(snapshot, written_by, torn)
+    if written_by == "write_copy":
+        monkeypatch.setattr(snapshot_patch, "patchable", lambda previous, warehouse: False)
     with pytest.raises(StoreError, match="does not open"):
         publish(path)
     assert count_in_another_process(snapshot_path(path)) == 2

@@ -1,6 +1,7 @@
-"""The read snapshot is copied only when the warehouse's data changed: a run that changed nothing confirms the
+"""The read snapshot is written only when the warehouse's data changed: a run that changed nothing confirms the
 snapshot (its mtime) without copying it; every kind of content change, a new storage version and a snapshot from
-before stamps are copied again. In process on small warehouses, and `syncer sync` over loopback."""
+before stamps are written again (copied whole or patched: tests/test_snapshot_patch.py). In process on small
+warehouses, and `syncer sync` over loopback."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 from syncer.snapshot import publish, snapshot_path
 from syncer.warehouse import Warehouse
 from tests.sandbox_process import SandboxProcess
+from tests.test_snapshot_patch import differences
 
 Change = Callable[[duckdb.DuckDBPyConnection], object]
 
@@ -108,7 +110,7 @@ def test_a_new_storage_version_or_a_snapshot_without_a_stamp_is_copied(tmp_path:
 @pytest.mark.slow
 def test_syncer_sync_copies_the_snapshot_only_when_the_data_changed(tmp_path: Path) -> None:
     """The real command over loopback: a second sync with nothing new leaves the file; a day's activity replaces
-    it with one holding the new declarations."""
+    it with the previous one patched with the new rows, holding exactly what the warehouse holds."""
     with SandboxProcess(seed=5, participants=30) as sandbox:
         config = tmp_path / "config.toml"
         config.write_text(
@@ -132,7 +134,8 @@ def test_syncer_sync_copies_the_snapshot_only_when_the_data_changed(tmp_path: Pa
         declarations = len(sandbox.truth()["participant-declarations"])
         sandbox.tick(3)
         assert len(sandbox.truth()["participant-declarations"]) > declarations
-        assert f"read snapshot: {snapshot}\n" in sync()
+        assert f"read snapshot: {snapshot} (patched: " in sync()  # the days' rows written into the last one
+        assert differences(tmp_path / "w.duckdb") == {}
         with duckdb.connect(str(snapshot), read_only=True) as reader:
             query = "SELECT count(*) FROM participant_declarations WHERE removed_at IS NULL"
             ((found,),) = reader.execute(query).fetchall()

@@ -154,3 +154,16 @@ def test_a_newer_storage_version_is_refused_by_the_lts_reader(
     refused = subprocess.run([str(lts_python), str(DUMP), str(snapshot), "statement_payment"], capture_output=True,
                              text=True, timeout=120)  # fmt: skip
     assert refused.returncode != 0 and "version" in refused.stderr
+
+
+def test_a_patched_snapshot_reads_the_same_in_duckdb_lts_as_the_warehouse(
+    sandbox: SandboxProcess, synced: Synced, lts_python: Path
+) -> None:
+    """After two days' activity `syncer sync` patches the snapshot (syncer/snapshot_patch.py) rather than copying
+    it: the file stays in the older format, and every finance view answers in 1.4 LTS what the warehouse does."""
+    sandbox.tick(2)
+    done = syncer("sync", "--config", str(synced.config))
+    assert done.returncode == 0 and f"read snapshot: {synced.snapshot} (patched: " in done.stdout, done.stderr
+    assert storage_version(synced.snapshot) == "v1.2.0+"
+    old, warehouse = dumped(lts_python, synced.snapshot), dumped(sys.executable, synced.warehouse)
+    assert old["duckdb"] == LTS and old["views"] == warehouse["views"]

@@ -1,0 +1,159 @@
+"""A read snapshot brought level by a patch (syncer/snapshot_patch.py) holds exactly what a whole copy would: every
+table row for row, after random change sets of every kind a sync writes and the finance layer's refresh; it stays
+in the older storage format; and it is copied whole instead where its definitions differ, where it has grown, or
+where it was published by a syncer without digests. A patch that fails leaves the published snapshot as it was.
+In process, on a small bulk warehouse (bench/bulk_warehouse.py); `syncer sync` over loopback patches too
+(tests/test_snapshot_publication.py, tests/test_snapshot_readers.py)."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from syncer import snapshot_patch, views
+from syncer.errors import StoreError
+from syncer.snapshot import publish, snapshot_path
+from syncer.warehouse import Warehouse
+from tests.finance_changes import Changes
+from tests.test_incremental_finance import bulk_warehouse
+
+
+@pytest.fixture(scope="module")
+def bulk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("bulk") / "bulk.duckdb"
+    bulk_warehouse().build(path, declarations=2_000)
+    return path
+
+
+@pytest.fixture
+def warehouse(bulk: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "w.duckdb"
+    shutil.copy(bulk, path)
+    return path
+
+
+def differences(warehouse: Path) -> dict[str, int]:
+    """{table: rows in one of the warehouse and its snapshot but not the other}, for tables that differ; the
+    snapshot's own tables aside."""
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{warehouse}' AS w (READ_ONLY)")
+        con.execute(f"ATTACH '{snapshot_path(warehouse)}' AS s (READ_ONLY)")
+        tables = [
+            t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'w'").fetchall()
+        ]
+        snapshot_tables = {
+            t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 's'").fetchall()
+        }
+        assert snapshot_tables - set(tables) == {"snapshot_publication", "snapshot_tables"}
+        found = {}
+        for table in tables:
+            ((count,),) = con.execute(
+                f"SELECT (SELECT count(*) FROM (FROM w.{table} EXCEPT ALL FROM s.{table})) "
+                f"+ (SELECT count(*) FROM (FROM s.{table} EXCEPT ALL FROM w.{table}))"
+            ).fetchall()
+            if count:
+                found[table] = count
+        return found
+
+
+def storage_version(path: Path) -> str:
+    with duckdb.connect(str(path), read_only=True) as con:
+        ((version,),) = con.execute(
+            "SELECT tags['storage_version'] FROM duckdb_databases() WHERE path = ?", [str(path)]
+        ).fetchall()
+    return str(version)
+
+
+def change(path: Path, seed: int, count: int = 4, kinds: tuple[str, ...] | None = None) -> None:
+    """Random changes of the kinds a sync writes, then the finance layer's refresh, as a sync run ends."""
+    with Warehouse(path) as warehouse:
+        Changes(warehouse, random.Random(seed)).apply(count, kinds)
+        views.refresh(warehouse)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_patches_after_random_changes_hold_exactly_what_the_warehouse_holds(warehouse: Path, seed: int) -> None:
+    assert publish(warehouse).how == "copied"
+    for round_ in range(3):
+        change(warehouse, seed * 10 + round_)
+        published = publish(warehouse)
+        assert published.how == "patched" and published.patched is not None
+        assert published.patched.inserted > 0 and published.patched.tables > 1  # the data and the finance layer
+        assert differences(warehouse) == {}
+    assert storage_version(snapshot_path(warehouse)) == "v1.2.0+"  # still what the older readers open
+    assert publish(warehouse).how == "current"
+
+
+def test_repeated_rows_deleted_rows_and_an_emptied_table_are_patched(warehouse: Path) -> None:
+    """Rows are matched as a multiset: a second copy of a row is inserted, one of two removed."""
+    publish(warehouse)
+    with Warehouse(warehouse) as w:
+        w.con.execute("INSERT INTO declaration_state_history SELECT * FROM declaration_state_history LIMIT 3")
+        w.con.execute("DELETE FROM participant_declarations WHERE rowid % 7 = 0")
+        w.con.execute("DELETE FROM finance_changes")
+        w.con.execute("UPDATE finance_layer SET rows_built_at = now()")  # the content stamp moves on (a refresh)
+    published = publish(warehouse)
+    assert published.how == "patched" and differences(warehouse) == {}
+    with Warehouse(warehouse) as w:
+        w.con.execute("DELETE FROM declaration_state_history WHERE rowid IN (SELECT min(rowid) FROM "
+                      "declaration_state_history GROUP BY ALL HAVING count(*) > 1)")  # fmt: skip
+        w.con.execute("UPDATE finance_layer SET rows_built_at = now()")  # the content stamp moves on (a refresh)
+    assert publish(warehouse).how == "patched" and differences(warehouse) == {}
+
+
+def test_different_definitions_are_copied_whole(warehouse: Path) -> None:
+    publish(warehouse)
+    with Warehouse(warehouse) as w:  # as a migration or a new version of the finance layer would
+        w.con.execute("CREATE TABLE extra (a INTEGER); INSERT INTO extra VALUES (1)")
+        w.con.execute("COMMENT ON COLUMN participants.full_name IS 'renamed'")
+        w.con.execute("INSERT INTO sync_runs (run_id, source, stream, mode, started_at, outcome, inserted) "
+                      "VALUES ('r', 'lp', 'statements', 'full', now(), 'success', 1)")  # fmt: skip
+    assert publish(warehouse).how == "copied" and differences(warehouse) == {}
+    with duckdb.connect(str(snapshot_path(warehouse)), read_only=True) as reader:
+        (comment,) = reader.execute(
+            "SELECT comment FROM duckdb_columns() WHERE table_name = 'participants' AND column_name = 'full_name'"
+        ).fetchone() or (None,)
+    assert comment == "renamed"
+    change(warehouse, 7)
+    assert publish(warehouse).how == "patched" and differences(warehouse) == {}
+
+
+def test_a_grown_snapshot_or_one_without_digests_is_copied_whole(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish(warehouse)
+    change(warehouse, 8)
+    monkeypatch.setattr(snapshot_patch, "GROWTH_LIMIT", 0.5)
+    assert publish(warehouse).how == "copied" and differences(warehouse) == {}
+    monkeypatch.undo()
+    with duckdb.connect(str(snapshot_path(warehouse))) as writer:  # as a syncer before patches left it
+        writer.execute("DROP TABLE snapshot_tables; ALTER TABLE snapshot_publication DROP COLUMN copied_at")
+        writer.execute("UPDATE snapshot_publication SET content_stamp = 'older'")
+    assert publish(warehouse).how == "copied" and differences(warehouse) == {}
+
+
+def test_a_patch_that_fails_leaves_the_published_snapshot_as_it_was(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish(warehouse)
+    before = snapshot_path(warehouse).read_bytes()
+    change(warehouse, 9)
+
+    def full_disk(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int]:
+        con.execute(f"DELETE FROM snapshot.main.{table}")  # half done when it failed
+        raise duckdb.IOException("No space left on device")
+
+    monkeypatch.setattr(snapshot_patch, "patch_table", full_disk)
+    with pytest.raises(StoreError, match="No space left on device"):
+        publish(warehouse)
+    assert snapshot_path(warehouse).read_bytes() == before
+    assert sorted(p.name for p in warehouse.parent.iterdir() if not p.name.startswith("spill")) == [
+        "w.duckdb",
+        "w.read.duckdb",
+    ]
+    monkeypatch.undo()
+    assert publish(warehouse).how == "patched" and differences(warehouse) == {}
