@@ -32,16 +32,19 @@ import stat
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import structlog
 
 from syncer import snapshot_patch, sqlfiles
 from syncer.config import DEFAULT_SNAPSHOT_STORAGE_VERSION
 from syncer.errors import StoreError, WarehouseLocked
 from syncer.warehouse import SETTINGS, connect
+
+log = structlog.get_logger(__name__)
 
 
 def snapshot_path(warehouse: Path) -> Path:
@@ -165,8 +168,11 @@ def write_patched(
         con.execute(f"ATTACH {quoted(copy)} AS snapshot")  # the file keeps its own storage version
         try:
             patched = snapshot_patch.patch(con, stamp)
-        finally:
-            con.execute("DETACH snapshot")  # checkpoints what was patched into the file
+        except BaseException:
+            with suppress(duckdb.Error):  # the patch's own error says what went wrong
+                con.execute("DETACH snapshot")
+            raise
+        con.execute("DETACH snapshot")  # checkpoints what was patched into the file
     except duckdb.Error as exc:
         raise StoreError(f"cannot patch the read snapshot: {exc}") from exc
     if patched is None:
@@ -205,7 +211,11 @@ def publish(warehouse: Path, storage_version: str = DEFAULT_SNAPSHOT_STORAGE_VER
         patched = None
         try:
             if previous is not None and previous[1] == storage_version and snapshot_patch.patchable(target, warehouse):
-                patched = write_patched(con, target, temporary, stamp)
+                try:
+                    patched = write_patched(con, target, temporary, stamp)
+                except StoreError as exc:  # e.g. out of memory: a whole copy still publishes the run
+                    log.warning("the read snapshot could not be patched: it is copied whole", error=str(exc))
+                    temporary.unlink(missing_ok=True)
             if patched is None:
                 write_copy(con, temporary, storage_version, stamp)
             # readers get what the warehouse itself allows (e.g. a BI container's user)

@@ -2,29 +2,34 @@
 write and compress every row again.
 
 A whole copy (syncer/snapshot.py: COPY FROM DATABASE into the older storage format BI readers open) costs the
-size of the warehouse: 13-17 s at 100k participants after a cycle that changed a few thousand rows. A patch costs
-a byte copy of the old snapshot (no recompression: it is in the right format already), reading the warehouse's
-rows once to hash them, and writing only the rows that differ. With the copier's connection (`warehouse`
-attached read-only, the copy attached as `snapshot`):
+size of the warehouse: about 14 s at 100k participants, after a cycle that changed a few thousand rows. A patch
+costs a byte copy of the old snapshot (no recompression: it is in the right format already), one reading of the
+warehouse's rows to hash them, and writing only the rows that differ. With the copier's connection (`warehouse`
+attached read-only, the copy attached as `snapshot`), in one transaction on the copy:
 
-1. The definitions must be the same (sql/snapshot/definition_differences.sql returns no row): else the tables,
-   views or comments differ, and only a whole copy carries them.
-2. Each table's digest (its row count and the sum of its rows' 64-bit hashes, sql/snapshot/table_digest.sql)
-   is computed from the warehouse and compared with the snapshot's, as recorded in its snapshot_tables when it
-   was last patched (or computed from the snapshot when it has none, after a whole copy).
-3. Each table whose digest differs is patched (sql/snapshot/patch_table.sql): rows are matched as a multiset of
-   row hashes, those only the snapshot holds are deleted and those only the warehouse holds are inserted.
+1. The definitions must be the same (sql/snapshot/definition_differences.sql returns no row), and the snapshot
+   copied whole less than WHOLE_COPY_EVERY ago: else it is copied whole, definitions and all.
+2. Each table's rows are hashed (sql/snapshot/table_rows.sql) and its digest (row count, sum of the hashes)
+   compared with the snapshot's, as recorded in its snapshot_tables at the last patch (or worked out from the
+   snapshot's rows after a whole copy, which records none).
+3. Each table whose digest differs is patched (sql/snapshot/patch_table.sql): rows only the snapshot holds are
+   deleted, rows only the warehouse holds inserted.
 4. The warehouse's digests are recorded for the next publication.
 
-Rows are told apart by a 64-bit hash: a changed row whose hash equals another row's of the same table would go
-unpatched, a chance of about one in 10^9 per publication of 10 000 changed rows at a million rows a table. A
-snapshot is copied whole again when it has grown past GROWTH_LIMIT times the warehouse's size (deleted rows leave
-space behind that DuckDB reuses only in part), and whenever the definitions change, which compacts it.
+A row's hash covers every column, nested ones (lists, structs, maps) as their text: DuckDB hashes NULL, [] and
+[NULL] alike. It has 64 bits: a changed row whose hash equals another row's of the same table would go unpatched,
+a chance of about one in 10^9 per publication of 10 000 changed rows at a million rows a table; the weekly whole
+copy (WHOLE_COPY_EVERY) bounds how long such a difference could last. A snapshot is also copied whole when
+patches have grown it past GROWTH_LIMIT times the warehouse's size (deleted rows leave space that DuckDB reuses
+only in part), which compacts it.
 """
 
 from __future__ import annotations
 
+import re
+from contextlib import suppress
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -32,6 +37,8 @@ import duckdb
 from syncer import sqlfiles
 
 GROWTH_LIMIT = 1.5  # a snapshot larger than this many times the warehouse's file is copied whole instead
+WHOLE_COPY_EVERY = timedelta(days=7)  # and one copied whole longer ago than this
+NESTED = re.compile(r"(\]|^(STRUCT|MAP|UNION)\b)")  # a data type whose NULL and empty values hash alike
 
 Digest = tuple[int, int]  # (row count, sum of the rows' hashes)
 
@@ -48,29 +55,48 @@ def patchable(previous: Path, warehouse: Path) -> bool:
     return previous.stat().st_size <= GROWTH_LIMIT * warehouse.stat().st_size
 
 
-def has_own_tables(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the snapshot records what it holds as this version does (one from an older syncer is copied whole)."""
-    row = con.execute(
+def due_for_whole_copy(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the attached snapshot lacks what a patch needs (one from an older syncer), or was copied whole
+    longer than WHOLE_COPY_EVERY ago."""
+    found = con.execute(
         "SELECT count(*) FROM duckdb_columns() WHERE database_name = 'snapshot' AND schema_name = 'main' "
         "AND (table_name, column_name) IN (('snapshot_publication', 'copied_at'), ('snapshot_tables', 'row_hash_sum'))"
     ).fetchone()
-    return row is not None and row[0] == 2
+    if found is None or found[0] != 2:
+        return True
+    copied = con.execute("SELECT min(copied_at) > now() - ? FROM snapshot.snapshot_publication", [WHOLE_COPY_EVERY])
+    row = copied.fetchone()
+    return not (row and row[0])
 
 
 def definition_differences(con: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
     return con.execute(sqlfiles.read("snapshot/definition_differences.sql")).fetchall()
 
 
-def tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+def tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
+    """{table: [(column, data type), ...] in order} of the warehouse's tables (not its views)."""
     rows = con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'warehouse' AND schema_name = 'main' "
-        "ORDER BY table_name"
+        "SELECT c.table_name, list((c.column_name, c.data_type) ORDER BY c.column_index) "
+        "FROM duckdb_columns() AS c JOIN duckdb_tables() AS t USING (database_name, schema_name, table_name) "
+        "WHERE c.database_name = 'warehouse' AND c.schema_name = 'main' GROUP BY c.table_name ORDER BY 1"
     ).fetchall()
-    return [name for (name,) in rows]
+    return {name: [tuple(column) for column in columns] for name, columns in rows}
 
 
-def digest(con: duckdb.DuckDBPyConnection, database: str, table: str) -> Digest:
-    row = con.execute(sqlfiles.read("snapshot/table_digest.sql").format(database=database, table=table)).fetchone()
+def row_hash(columns: list[tuple[str, str]]) -> str | None:
+    """SQL hashing a row from all its columns, nested ones as text; None where a column named rowid would hide
+    the row ids a patch deletes and inserts by."""
+    if any(name.lower() == "rowid" for name, _ in columns):
+        return None
+    quoted = ['"' + name.replace('"', '""') + '"' for name, _ in columns]
+    parts = [f"CAST({q} AS VARCHAR)" if NESTED.search(t) else q for q, (_, t) in zip(quoted, columns, strict=True)]
+    return f"hash({', '.join(parts)})"
+
+
+def hashed(con: duckdb.DuckDBPyConnection, database: str, table: str, hashing: str) -> Digest:
+    """Hashes the rows of `database`.`table` into the temp table <database>_rows; answers its digest."""
+    con.execute(sqlfiles.read("snapshot/table_rows.sql").format(database=database, table=table, row_hash=hashing))
+    row = con.execute(f"SELECT count(*), coalesce(sum(row_hash), 0)::HUGEINT FROM {database}_rows").fetchone()
     assert row is not None  # an aggregate answers one row
     return int(row[0]), int(row[1])
 
@@ -81,38 +107,47 @@ def recorded_digests(con: duckdb.DuckDBPyConnection) -> dict[str, Digest]:
 
 
 def patch_table(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int]:
-    """(deleted, inserted): snapshot.<table> made to hold exactly the rows of warehouse.<table>."""
-    statements = [s for s in sqlfiles.read("snapshot/patch_table.sql").format(table=table).split(";\n") if s.strip()]
-    create_warehouse_rows, create_snapshot_rows, delete, insert = statements
-    con.execute(create_warehouse_rows)
-    con.execute(create_snapshot_rows)
+    """(deleted, inserted): snapshot.<table> made to hold exactly the rows of warehouse.<table>, both hashed."""
+    delete, insert = sqlfiles.read("snapshot/patch_table.sql").format(table=table).split(";\n\n")
     ((deleted,),) = con.execute(delete).fetchall()
     ((inserted,),) = con.execute(insert).fetchall()
-    con.execute("DROP TABLE warehouse_rows; DROP TABLE snapshot_rows")
     return int(deleted), int(inserted)
 
 
 def patch(con: duckdb.DuckDBPyConnection, stamp: str) -> Patched | None:
     """Brings the attached `snapshot` level with the attached `warehouse` and records `stamp` in it, in one
-    transaction; None (and nothing changed) where the definitions differ and only a whole copy will do."""
-    if not has_own_tables(con) or definition_differences(con):
+    transaction; None (and nothing changed) where only a whole copy will do."""
+    if due_for_whole_copy(con) or definition_differences(con):
         return None
     con.execute("BEGIN")
     try:
-        recorded = recorded_digests(con)
-        after: dict[str, Digest] = {}
-        changed = deleted = inserted = 0
-        for table in tables(con):
-            after[table] = digest(con, "warehouse", table)
-            if after[table] == (recorded[table] if table in recorded else digest(con, "snapshot", table)):
-                continue
-            gone, new = patch_table(con, table)
-            changed, deleted, inserted = changed + 1, deleted + gone, inserted + new
-        con.execute("DELETE FROM snapshot.snapshot_tables")
-        con.executemany("INSERT INTO snapshot.snapshot_tables VALUES (?, ?, ?)", [(t, *d) for t, d in after.items()])
-        con.execute("UPDATE snapshot.snapshot_publication SET content_stamp = ?, published_at = now()", [stamp])
-        con.execute("COMMIT")
+        patched = patch_tables(con, stamp)
+        con.execute("COMMIT" if patched else "ROLLBACK")
     except BaseException:
-        con.execute("ROLLBACK")
+        with suppress(duckdb.Error):  # a COMMIT that failed has rolled back already: its own error is raised
+            con.execute("ROLLBACK")
         raise
+    return patched  # the temp tables of rows go with the copier's connection
+
+
+def patch_tables(con: duckdb.DuckDBPyConnection, stamp: str) -> Patched | None:
+    recorded = recorded_digests(con)
+    after: dict[str, Digest] = {}
+    changed = deleted = inserted = 0
+    for table, columns in tables(con).items():
+        hashing = row_hash(columns)
+        if hashing is None:
+            return None
+        after[table] = hashed(con, "warehouse", table, hashing)
+        if table in recorded:
+            if after[table] == recorded[table]:
+                continue
+            hashed(con, "snapshot", table, hashing)
+        elif after[table] == hashed(con, "snapshot", table, hashing):
+            continue
+        gone, new = patch_table(con, table)
+        changed, deleted, inserted = changed + 1, deleted + gone, inserted + new
+    con.execute("DELETE FROM snapshot.snapshot_tables")
+    con.executemany("INSERT INTO snapshot.snapshot_tables VALUES (?, ?, ?)", [(t, *d) for t, d in after.items()])
+    con.execute("UPDATE snapshot.snapshot_publication SET content_stamp = ?, published_at = now()", [stamp])
     return Patched(changed, deleted, inserted)

@@ -1,7 +1,8 @@
 """A read snapshot brought level by a patch (syncer/snapshot_patch.py) holds exactly what a whole copy would: every
 table row for row, after random change sets of every kind a sync writes and the finance layer's refresh; it stays
 in the older storage format; and it is copied whole instead where its definitions differ, where it has grown, or
-where it was published by a syncer without digests. A patch that fails leaves the published snapshot as it was.
+where it was published by a syncer without digests or copied whole a week ago. A patch that fails is copied whole;
+a copy that fails leaves the published snapshot as it was.
 In process, on a small bulk warehouse (bench/bulk_warehouse.py); `syncer sync` over loopback patches too
 (tests/test_snapshot_publication.py, tests/test_snapshot_readers.py)."""
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from syncer import snapshot_patch, views
+from syncer import snapshot, snapshot_patch, views
 from syncer.errors import StoreError
 from syncer.snapshot import publish, snapshot_path
 from syncer.warehouse import Warehouse
@@ -136,7 +137,7 @@ def test_a_grown_snapshot_or_one_without_digests_is_copied_whole(
     assert publish(warehouse).how == "copied" and differences(warehouse) == {}
 
 
-def test_a_patch_that_fails_leaves_the_published_snapshot_as_it_was(
+def test_a_patch_that_fails_is_copied_whole_and_a_copy_that_fails_leaves_the_snapshot(
     warehouse: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     publish(warehouse)
@@ -147,7 +148,11 @@ def test_a_patch_that_fails_leaves_the_published_snapshot_as_it_was(
         con.execute(f"DELETE FROM snapshot.main.{table}")  # half done when it failed
         raise duckdb.IOException("No space left on device")
 
+    def no_copy(*args: object) -> None:
+        raise StoreError("cannot write the read snapshot: No space left on device")
+
     monkeypatch.setattr(snapshot_patch, "patch_table", full_disk)
+    monkeypatch.setattr(snapshot, "write_copy", no_copy)
     with pytest.raises(StoreError, match="No space left on device"):
         publish(warehouse)
     assert snapshot_path(warehouse).read_bytes() == before
@@ -156,4 +161,37 @@ def test_a_patch_that_fails_leaves_the_published_snapshot_as_it_was(
         "w.read.duckdb",
     ]
     monkeypatch.undo()
+    monkeypatch.setattr(snapshot_patch, "patch_table", full_disk)
+    assert publish(warehouse).how == "copied" and differences(warehouse) == {}  # the run is still published
+    monkeypatch.undo()
+    change(warehouse, 10)
     assert publish(warehouse).how == "patched" and differences(warehouse) == {}
+
+
+def test_a_list_that_turns_from_null_to_empty_is_patched(warehouse: Path) -> None:
+    """DuckDB hashes NULL, [] and [NULL] alike: nested columns are hashed as their text."""
+    with Warehouse(warehouse) as w:
+        w.con.execute(
+            "INSERT INTO delivery_partners (source, id, cohort, raw, raw_md5, first_seen_at, last_seen_at) "
+            "VALUES ('lp', 'dp', NULL, '{}', 0, now(), now())"
+        )
+    publish(warehouse)
+    for cohort in ("[]", "[NULL]", "NULL"):
+        with Warehouse(warehouse) as w:
+            w.con.execute(f"UPDATE delivery_partners SET cohort = {cohort} WHERE id = 'dp'")
+            w.con.execute("UPDATE finance_layer SET rows_built_at = now()")  # the content stamp moves on
+        published = publish(warehouse)
+        assert published.how == "patched" and published.patched == snapshot_patch.Patched(2, 2, 2)  # and finance_layer
+        assert differences(warehouse) == {}
+
+
+def test_a_snapshot_copied_whole_a_week_ago_is_copied_whole_again(warehouse: Path) -> None:
+    """However well patches went: a difference that a hash collision could leave lasts a week at most."""
+    publish(warehouse)
+    with duckdb.connect(str(snapshot_path(warehouse))) as writer:
+        writer.execute("UPDATE snapshot_publication SET copied_at = now() - INTERVAL 8 DAY")
+    change(warehouse, 11)
+    assert publish(warehouse).how == "copied" and differences(warehouse) == {}
+    with duckdb.connect(str(snapshot_path(warehouse)), read_only=True) as reader:
+        ((age,),) = reader.execute("SELECT now() - copied_at < INTERVAL 1 HOUR FROM snapshot_publication").fetchall()
+    assert age

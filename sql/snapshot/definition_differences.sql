@@ -1,17 +1,18 @@
 -- definition_differences: what the previous read snapshot and the warehouse (both attached to the copier, as
 -- `snapshot` and `warehouse`) define differently: tables, their columns (name, position, type, default,
--- nullability, comment), views (name, comment), the migrations applied and the finance layer's fingerprint (which
--- covers every view's and comment's SQL, syncer/views.py). A snapshot is brought level row by row
--- (syncer/snapshot_patch.py) only where this returns no row; else it is copied whole, definitions and all.
--- The snapshot's own tables (snapshot_publication, snapshot_tables) are left out.
+-- nullability, comment), views (name, comment), the migrations applied and the finance layer's fingerprint. A
+-- snapshot is brought level row by row (syncer/snapshot_patch.py) only where this returns no row; else it is
+-- copied whole, definitions and all. The snapshot's own tables (snapshot_publication, snapshot_tables) are left
+-- out. A view's SQL is not compared: a copy holds it as DuckDB renders it again, not as written; the fingerprint
+-- covers it (every view's and comment's SQL file, the migrations and DuckDB's version: syncer/views.py).
 WITH defined AS (
-    SELECT database_name, 'table' AS kind, table_name AS name, NULL AS detail, comment
+    SELECT database_name, 'table' AS kind, table_name AS name, NULL::VARCHAR[] AS detail, comment
     FROM duckdb_tables()
     WHERE schema_name = 'main'
     UNION ALL
     SELECT
         database_name, 'column', table_name,
-        concat_ws(' ', column_index, column_name, data_type, column_default, is_nullable), comment
+        [column_index::VARCHAR, column_name, data_type, column_default, is_nullable::VARCHAR], comment
     FROM duckdb_columns()
     WHERE schema_name = 'main'
     UNION ALL
