@@ -4,8 +4,12 @@ marked slow). A world is mutable: tests that tick or write take a fresh one; rea
 
 from __future__ import annotations
 
+import importlib.util
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -30,6 +34,7 @@ class Seeded:
         return SandboxProcess(seed=self.seed, participants=self.participants, extra=list(extra))
 
 
+ROOT = Path(__file__).resolve().parents[1]
 SHARED = Seeded(seed=7, participants=60)  # the read-only world the tests of each API share
 FRESH = Seeded(seed=11, participants=40)  # the world each test that changes one gets afresh
 # every test that takes `tier` (or a *_both_tiers sandbox) runs in process, and again over loopback as `slow`
@@ -145,3 +150,28 @@ def rect_client(rect_clients: dict[str, httpx.Client]) -> httpx.Client:
 def finance_scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     """Eight simulated weeks synced after each fortnight (tests/finance_scenario.py), shared by the view tests."""
     yield from played(tmp_path_factory)
+
+
+def bulk_warehouse() -> ModuleType:
+    """bench/bulk_warehouse.py, which builds a warehouse of synthetic rows in SQL (bench/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("bulk_warehouse", ROOT / "bench" / "bulk_warehouse.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def bulk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small bulk warehouse (bench/bulk_warehouse.py: statements, merges, history), its finance layer built. Never
+    written: a test changes its own copy (warehouse_copy)."""
+    path = tmp_path_factory.mktemp("bulk") / "bulk.duckdb"
+    bulk_warehouse().build(path, declarations=2_000)
+    return path
+
+
+@pytest.fixture
+def warehouse_copy(bulk: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "w.duckdb"
+    shutil.copy(bulk, path)
+    return path

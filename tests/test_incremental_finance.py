@@ -5,12 +5,10 @@ rows of both."""
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import duckdb
@@ -25,32 +23,6 @@ from syncer.sync import run_sync
 from syncer.warehouse import SETTINGS, Warehouse
 from tests.finance_changes import Changes, contents
 from tests.sandbox_process import InProcessSandbox
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def bulk_warehouse() -> ModuleType:
-    """bench/bulk_warehouse.py, which builds a warehouse of synthetic rows in SQL (bench/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("bulk_warehouse", ROOT / "bench" / "bulk_warehouse.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="module")
-def bulk(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small bulk warehouse (bench/bulk_warehouse.py: statements, merges, history), its finance layer built."""
-    path = tmp_path_factory.mktemp("bulk") / "bulk.duckdb"
-    bulk_warehouse().build(path, declarations=2_000)
-    return path
-
-
-@pytest.fixture
-def warehouse_copy(bulk: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "w.duckdb"
-    shutil.copy(bulk, path)
-    return path
 
 
 def rebuilt_in_full(path: Path, tmp_path: Path) -> dict[str, list[tuple[Any, ...]]]:
