@@ -20,7 +20,8 @@ snapshot's modification time, which then says when the snapshot was last confirm
 A cycle that changed some rows is published by patching: the previous snapshot is copied byte for byte into the
 temporary file and only the rows that differ are written into it (syncer/snapshot_patch.py), then it replaces the
 snapshot as a whole copy does. The snapshot is copied whole the first time, when the storage version or the
-definitions changed, and when patches have grown it past GROWTH_LIMIT times the warehouse.
+definitions changed, when patches have grown it past GROWTH_LIMIT times the warehouse, a week after its last
+whole copy, and when a patch fails.
 """
 
 from __future__ import annotations
@@ -162,7 +163,7 @@ def write_patched(
     con: duckdb.DuckDBPyConnection, previous: Path, copy: Path, stamp: str
 ) -> snapshot_patch.Patched | None:
     """The previous snapshot copied byte for byte to `copy` and brought level with the attached warehouse; None
-    (and `copy` removed) where its definitions differ from the warehouse's and it must be copied whole."""
+    (and `copy` removed) where only a whole copy will do (snapshot_patch.patch says when)."""
     shutil.copyfile(previous, copy)
     try:
         con.execute(f"ATTACH {quoted(copy)} AS snapshot")  # the file keeps its own storage version

@@ -22,4 +22,4 @@ CREATE TABLE snapshot.snapshot_tables (
 COMMENT ON TABLE snapshot.snapshot_tables IS 'The read snapshot''s own digest of each table as it was last brought level with the warehouse (one row per table; none after a whole copy), so that the next publication patches only the tables whose digest changed, without reading the snapshot''s side of the others.';
 COMMENT ON COLUMN snapshot.snapshot_tables.table_name IS 'A table of the warehouse (and of this snapshot)';
 COMMENT ON COLUMN snapshot.snapshot_tables.row_count IS 'Its rows';
-COMMENT ON COLUMN snapshot.snapshot_tables.row_hash_sum IS 'The sum of its rows'' 64-bit hashes (sql/snapshot/table_digest.sql)';
+COMMENT ON COLUMN snapshot.snapshot_tables.row_hash_sum IS 'The sum of its rows'' 64-bit hashes (sql/snapshot/table_rows.sql)';
