@@ -1,3 +1,3 @@
-from syncer.cli import main
+from syncer.cli import program
 
-raise SystemExit(main())
+program()

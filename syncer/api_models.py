@@ -8,6 +8,7 @@ reach the warehouse, where the views flag it, rather than be refused.
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any, NotRequired
 
 from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, StringConstraints, TypeAdapter, with_config
@@ -194,22 +195,30 @@ ITEM_TYPES: dict[str, Any] = {
         ("participant-transfer", TransferAttributes),
     )
 }
-ITEM_ADAPTERS: dict[str, TypeAdapter[Any]] = {kind: TypeAdapter(t) for kind, t in ITEM_TYPES.items()}
-PAGE_ADAPTERS: dict[str, TypeAdapter[list[Any]]] = {
-    kind: TypeAdapter(list[t])  # type: ignore[valid-type]
-    for kind, t in ITEM_TYPES.items()
-}
+
+
+# each validator is built on first use (a few milliseconds each): the whole-page one of a stream's first page, the
+# item one only when a page fails; a no-change run validates a handful of pages and never an item alone
+@functools.cache
+def page_adapter(kind: str) -> TypeAdapter[list[Any]]:
+    item: Any = ITEM_TYPES[kind]
+    return TypeAdapter(list[item])
+
+
+@functools.cache
+def item_adapter(kind: str) -> TypeAdapter[Any]:
+    return TypeAdapter(ITEM_TYPES[kind])
 
 
 def split_valid(kind: str, items: list[Any]) -> tuple[list[Any], list[tuple[Any, str]]]:
     """(valid items, [(bad item, reason)]): one fast check of the whole page, item by item only on failure."""
     try:
-        PAGE_ADAPTERS[kind].validate_python(items)
+        page_adapter(kind).validate_python(items)
         if all(item["type"] == kind for item in items):
             return items, []
     except ValueError:
         pass
-    adapter = ITEM_ADAPTERS[kind]
+    adapter = item_adapter(kind)
     valid, bad = [], []
     for item in items:
         try:

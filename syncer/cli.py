@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from syncer import logs
 from syncer.errors import SyncerError
 
 SANDBOX_HELP = "serve a faithful local stand-in of the Lead Provider API"
+# commands that have closed everything they opened when main() returns: the warehouse (committed, checkpointed and
+# closed by its `with`), the read snapshot (renamed into place) and their output (printed to stdout)
+QUICK_EXIT = ("sync", "status")
 
 
 def add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser], full: bool) -> None:
@@ -144,3 +150,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"syncer: error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def program() -> NoReturn:
+    """The `syncer` program (the installed script and `python -m syncer`): main(), then the exit. After a sync or a
+    status it skips the interpreter's teardown once the output is flushed: freeing every loaded module's objects
+    took about 0.1 s of a 0.7 s no-change `syncer sync` process at 100k participants, paid by every cron start."""
+    code = main()
+    if sys.argv[1:2] and sys.argv[1] in QUICK_EXIT and threading.active_count() == 1:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:
+            sys.exit(code)  # a closed pipe or a full disk: the usual ending reports it
+        os._exit(code)
+    sys.exit(code)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from syncer.cli import build_parser
 from tests.sandbox_process import SandboxProcess
-from tests.warehouse_truth import config_file
+from tests.warehouse_truth import SOURCE, config_file, differences, truth_items, warehouse_items
 
 
 def commands() -> list[str]:
@@ -85,3 +86,24 @@ def test_a_no_change_sync_imports_only_what_it_uses(sandbox: SandboxProcess, tmp
     unused = [name for name in found["modules"] if any(name == m or name.startswith(f"{m}.") for m in NOT_FOR_SYNC)]
     assert unused == []
     assert "syncer.sync" in found["modules"] and "duckdb" in found["modules"]
+
+
+def test_a_sync_that_skips_the_teardown_leaves_nothing_unwritten(sandbox: SandboxProcess, tmp_path: Path) -> None:
+    """`syncer sync` ends with os._exit once its output is flushed (cli.program): its output, sent to a file where
+    Python buffers it whole, is all there, and the warehouse and the read snapshot were closed and complete."""
+    path = tmp_path / "w.duckdb"
+    config = config_file(sandbox, path)
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    with (tmp_path / "out.txt").open("w") as out:
+        done = subprocess.run(
+            [sys.executable, "-m", "syncer", "sync", "--config", str(config)], stdout=out, stderr=subprocess.PIPE,
+            text=True, timeout=120, env=buffered,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = (tmp_path / "out.txt").read_text().splitlines()
+    assert len([line for line in lines if ": success (full) " in line]) == 8
+    assert lines[-1].startswith("read snapshot: ")
+    assert not path.with_name("w.duckdb.wal").exists()  # closed, so checkpointed: nothing left to replay
+    assert differences(warehouse_items(path, SOURCE), truth_items(sandbox.truth())) == {}
+    status = syncer("status", "--config", str(config))  # the snapshot and the warehouse open again, unlocked
+    assert status.returncode == 0 and "participant-declarations" in status.stdout, status.stderr
