@@ -230,10 +230,10 @@ def no_change(config: Path, workdir: Path) -> None:
     snapshot = statistics.median(c["snapshot"] or 0 for c in cycles[1:])
     print(f"no-change cycle in the daemon's process: {daemon:.2f} s (median; target < 0.25 s), "
           f"{daemon + snapshot:.2f} s with its read snapshot")  # fmt: skip
-    walls = process_walls(config, 3)
+    walls = process_walls(config, 5)
     without = workdir / "no-snapshot.toml"
     without.write_text(config.read_text().replace("[warehouse]\n", "[warehouse]\nread_snapshot = false\n", 1))
-    bare = process_walls(without, 5)
+    bare = process_walls(without, 9)
     print(f"no-change `syncer sync --config F` process, wall: {statistics.median(bare):.2f} s (median of "
           f"{len(bare)}; target < 0.6 s) with read_snapshot = false; {statistics.median(walls):.2f} s (median of "
           f"{len(walls)}) with the read snapshot it publishes by default")  # fmt: skip
