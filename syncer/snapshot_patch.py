@@ -27,7 +27,6 @@ only in part), which compacts it.
 from __future__ import annotations
 
 import re
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -35,6 +34,7 @@ from pathlib import Path
 import duckdb
 
 from syncer import sqlfiles
+from syncer.warehouse import in_transaction
 
 GROWTH_LIMIT = 1.5  # a snapshot larger than this many times the warehouse's file is copied whole instead
 WHOLE_COPY_EVERY = timedelta(days=7)  # and one copied whole longer ago than this
@@ -83,11 +83,13 @@ def tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
     return {name: [tuple(column) for column in columns] for name, columns in rows}
 
 
-def row_hash(columns: list[tuple[str, str]]) -> str | None:
-    """SQL hashing a row from all its columns, nested ones as text; None where a column named rowid would hide
-    the row ids a patch deletes and inserts by."""
-    if any(name.lower() == "rowid" for name, _ in columns):
-        return None
+def hides_row_ids(columns: list[tuple[str, str]]) -> bool:
+    """Whether a column named rowid would hide the row ids a patch deletes and inserts by."""
+    return any(name.lower() == "rowid" for name, _ in columns)
+
+
+def row_hash(columns: list[tuple[str, str]]) -> str:
+    """SQL hashing a row from all its columns, nested ones as text."""
     quoted = ['"' + name.replace('"', '""') + '"' for name, _ in columns]
     parts = [f"CAST({q} AS VARCHAR)" if NESTED.search(t) else q for q, (_, t) in zip(quoted, columns, strict=True)]
     return f"hash({', '.join(parts)})"
@@ -116,28 +118,22 @@ def patch_table(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int]:
 
 def patch(con: duckdb.DuckDBPyConnection, stamp: str) -> Patched | None:
     """Brings the attached `snapshot` level with the attached `warehouse` and records `stamp` in it, in one
-    transaction; None (and nothing changed) where only a whole copy will do."""
-    if due_for_whole_copy(con) or definition_differences(con):
+    transaction (its temp tables of rows go with the copier's connection); None (and nothing changed) where only
+    a whole copy will do."""
+    columns = tables(con)
+    if due_for_whole_copy(con) or definition_differences(con) or any(map(hides_row_ids, columns.values())):
         return None
-    con.execute("BEGIN")
-    try:
-        patched = patch_tables(con, stamp)
-        con.execute("COMMIT" if patched else "ROLLBACK")
-    except BaseException:
-        with suppress(duckdb.Error):  # a COMMIT that failed has rolled back already: its own error is raised
-            con.execute("ROLLBACK")
-        raise
-    return patched  # the temp tables of rows go with the copier's connection
+    with in_transaction(con):
+        return patch_tables(con, stamp, columns)
 
 
-def patch_tables(con: duckdb.DuckDBPyConnection, stamp: str) -> Patched | None:
+def patch_tables(con: duckdb.DuckDBPyConnection, stamp: str, columns: dict[str, list[tuple[str, str]]]) -> Patched:
+    """Patches each of the warehouse's tables (`columns`: tables()) whose digest differs from the snapshot's."""
     recorded = recorded_digests(con)
     after: dict[str, Digest] = {}
     changed = deleted = inserted = 0
-    for table, columns in tables(con).items():
-        hashing = row_hash(columns)
-        if hashing is None:
-            return None
+    for table, table_columns in columns.items():
+        hashing = row_hash(table_columns)
         after[table] = hashed(con, "warehouse", table, hashing)
         if table in recorded:
             if after[table] == recorded[table]:

@@ -14,7 +14,7 @@ WarehouseLocked, with a message saying so.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,21 @@ def connect(path: Path | str, read_only: bool = False, config: DuckConfig | None
         raise StoreError(f"cannot open warehouse {path}: {exc}") from exc
 
 
+@contextmanager
+def in_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN ... COMMIT around the block; ROLLBACK and re-raise if anything in it fails (or is interrupted).
+    A COMMIT that fails (a disk full, a conflict) has already ended the transaction: its error is the one
+    raised, not a ROLLBACK's complaint that no transaction is active."""
+    con.execute("BEGIN")
+    try:
+        yield con
+    except BaseException:
+        with suppress(duckdb.Error):  # the block's own error says what went wrong
+            con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
 class Warehouse:
     def __init__(self, path: Path | str, read_only: bool = False, stop_before: str | None = None) -> None:
         """Opens the warehouse. Read-write (the default) creates it and applies the migrations it lacks;
@@ -83,19 +98,9 @@ class Warehouse:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """BEGIN ... COMMIT around the block; ROLLBACK and re-raise if anything in it fails (or is interrupted).
-        A COMMIT that fails (a disk full, a conflict) has already ended the transaction: its error is the one
-        raised, not a ROLLBACK's complaint that no transaction is active."""
-        self.con.execute("BEGIN")
-        try:
-            yield self.con
-        except BaseException:
-            with suppress(duckdb.Error):  # the block's own error says what went wrong
-                self.con.execute("ROLLBACK")
-            raise
-        self.con.execute("COMMIT")
+    def transaction(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """The warehouse's connection in_transaction()."""
+        return in_transaction(self.con)
 
     # -- schema ---------------------------------------------------------------------------------------------
     def migrate(self, stop_before: str | None = None) -> None:

@@ -107,6 +107,18 @@ def test_different_definitions_are_copied_whole(warehouse_copy: Path) -> None:
     assert publish(warehouse_copy).how == "patched" and differences(warehouse_copy) == {}
 
 
+def test_a_table_with_a_column_named_rowid_is_copied_whole(warehouse_copy: Path) -> None:
+    """Such a column hides the row ids a patch deletes and inserts by: the snapshot is copied whole every time
+    the data changes, never patched."""
+    with Warehouse(warehouse_copy) as w:
+        w.con.execute("CREATE TABLE keyed (\"RowId\" INTEGER, note VARCHAR); INSERT INTO keyed VALUES (7, 'a')")
+    assert publish(warehouse_copy).how == "copied"
+    with Warehouse(warehouse_copy) as w:
+        w.con.execute("INSERT INTO keyed VALUES (7, 'b')")
+    change(warehouse_copy, 9)
+    assert publish(warehouse_copy).how == "copied" and differences(warehouse_copy) == {}
+
+
 def test_a_grown_snapshot_or_one_without_digests_is_copied_whole(
     warehouse_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
