@@ -7,8 +7,9 @@ costs a byte copy of the old snapshot (no recompression: it is in the right form
 warehouse's rows to hash them, and writing only the rows that differ. With the copier's connection (`warehouse`
 attached read-only, the copy attached as `snapshot`), in one transaction on the copy:
 
-1. The definitions must be the same (sql/snapshot/definition_differences.sql returns no row), and the snapshot
-   copied whole less than WHOLE_COPY_EVERY ago: else it is copied whole, definitions and all.
+1. The definitions must be the same (sql/snapshot/definition_differences.sql returns no row), no table may have a
+   column named rowid (it would hide the row ids a patch works by), and the snapshot must have been copied whole
+   less than WHOLE_COPY_EVERY ago: else it is copied whole, definitions and all.
 2. Each table's rows are hashed (sql/snapshot/table_rows.sql) and its digest (row count, sum of the hashes)
    compared with the snapshot's, as recorded in its snapshot_tables at the last patch (or worked out from the
    snapshot's rows after a whole copy, which records none).
